@@ -1,0 +1,74 @@
+"""Browser tests: Chromium through Playwright, with axe-core injected into every page."""
+
+import re
+
+import pytest
+
+from tests.conftest import ARTIFACTS, BASE_DIR
+
+AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def page(context, request):
+    """A page with axe-core preloaded and CSP violations collected."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run npm ci.")
+    # An init script is injected by the browser itself, so the page's CSP does not block it.
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda msg: (
+            page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+    yield page
+    page.close()
+
+
+class Visit:
+    """Checks made on every page a journey visits: axe-core, CSP, and a screenshot."""
+
+    def __init__(self, page, test_name: str):
+        self.page = page
+        self.folder = ARTIFACTS / "screenshots" / re.sub(r"[^\w-]+", "_", test_name)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def check(self, name: str) -> None:
+        self.count += 1
+        self.page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
+        results = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        violations = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"])
+            for v in results["violations"]
+        ]
+        assert violations == [], f"axe-core on {self.page.url}:\n" + "\n".join(violations)
+        assert self.page.csp_violations == [], self.page.csp_violations
+
+
+@pytest.fixture
+def visit(page, request):
+    return Visit(page, request.node.name)
+
+
+@pytest.fixture
+def site(live_server):
+    """The live server's URL, with the database usable from the test thread."""
+    return live_server.url

@@ -1,0 +1,142 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+
+
+def test_signup_creates_account_and_signs_in(client, django_user_model):
+    response = client.post(
+        reverse("signup"),
+        {
+            "name": "Amina Rahman",
+            "email": "Amina@NGO.example",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:dashboard")
+    user = django_user_model.objects.get()
+    assert user.email == "amina@ngo.example"
+    assert client.get(reverse("checklists:dashboard")).context["user"] == user
+
+
+def test_signup_refuses_an_address_already_in_use(client, owner, django_user_model):
+    response = client.post(
+        reverse("signup"),
+        {
+            "name": "Someone",
+            "email": owner.email.upper(),
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.text
+    assert django_user_model.objects.count() == 1
+
+
+def test_signup_refuses_weak_password(client, django_user_model):
+    response = client.post(
+        reverse("signup"),
+        {"name": "X", "email": "x@example.org", "password1": "12345678", "password2": "12345678"},
+    )
+    assert response.status_code == 200
+    assert "too common" in response.text
+    assert not django_user_model.objects.exists()
+
+
+def test_login_and_logout(client, owner):
+    response = client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:dashboard")
+    assert client.get(reverse("checklists:dashboard")).status_code == 200
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("checklists:dashboard")).status_code == 302
+
+
+def test_dashboard_requires_login(client):
+    response = client.get(reverse("checklists:dashboard"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_password_change(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another passphrase 7",
+            "new_password2": "another passphrase 7",
+        },
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("another passphrase 7")
+
+
+def test_password_reset_sends_a_working_link(client, owner):
+    client.post(reverse("password_reset"), {"email": owner.email})
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "Reset your westcheck password"
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", message.body).group(1)
+    response = client.get(link, follow=True)
+    assert response.context["validlink"]
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "brand new passphrase 9", "new_password2": "brand new passphrase 9"},
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("brand new passphrase 9")
+
+
+def test_password_reset_for_unknown_address_reveals_nothing(client, owner):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_repeated_failed_logins_are_refused_even_with_the_right_password(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+        assert response.status_code == 200
+        assert "do not match an account" in response.text
+    # The failure that reaches the limit is refused, and so is everything after it.
+    response = client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+    assert response.status_code == 429
+    response = client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_does_not_affect_another_account(client, owner, outsider, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+    response = client.post(reverse("login"), {"username": outsider.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_successful_login_resets_the_failure_count(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+    assert (
+        client.post(reverse("login"), {"username": owner.email, "password": PASSWORD}).status_code
+        == 302
+    )
+    client.post(reverse("logout"))
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+    assert (
+        client.post(reverse("login"), {"username": owner.email, "password": PASSWORD}).status_code
+        == 302
+    )

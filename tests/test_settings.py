@@ -1,0 +1,100 @@
+"""Settings come from the environment; a bad value stops start-up with a clear message."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import BASE_DIR
+
+SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "EMAIL_PORT",
+    "EMAIL_USE_TLS",
+    "SECURE",
+    "TIME_ZONE",
+    "DATABASE_CONN_MAX_AGE",
+    "AXES_FAILURE_LIMIT",
+    "PROXY_COUNT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+PRODUCTION = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "westcheck.example.org",
+    "DATABASE_URL": "postgres://westcheck:secret@db.example.org:5432/westcheck",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be one of true/false"),
+        ({"DEBUG": "false", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY must be set when DEBUG is off"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must list"),
+        ({**PRODUCTION, "DATABASE_URL": "mysql://db/westcheck"}, "DATABASE_URL must start with"),
+        (
+            {**PRODUCTION, "DATABASE_URL": "postgres://db.example.org"},
+            "DATABASE_URL names no PostgreSQL database",
+        ),
+        (
+            {**PRODUCTION, "DATABASE_URL": "postgres://db:port/x"},
+            "DATABASE_URL has an invalid port",
+        ),
+        ({**PRODUCTION, "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
+        ({**PRODUCTION, "EMAIL_USE_TLS": "si"}, "EMAIL_USE_TLS must be one of"),
+        ({**PRODUCTION, "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1"),
+    ],
+)
+def test_bad_environment_value_names_the_variable(env, message):
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_debug_mode_runs_without_a_secret_key():
+    result = manage("check", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_use_persistent_postgresql_connections():
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['CONN_MAX_AGE'] > 0,"
+        " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"
+    )
+    result = manage("shell", "-v", "0", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "db.example.org",
+        "5432",
+        "westcheck",
+        "True",
+        "True",
+        "True",
+        "True",
+    ]

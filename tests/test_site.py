@@ -1,0 +1,86 @@
+"""Pages every visitor sees, health, and the security headers."""
+
+import gzip
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_says_what_westcheck_is_for(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = response.text
+    assert '<html lang="en"' in text
+    assert "WEST Principles Operations Checklist" in text
+    for audience in ["Brands and buyers", "Technology providers", "Funders", "NGOs"]:
+        assert audience in text
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_reports_an_unreachable_database(client, monkeypatch):
+    from django.db import DatabaseError
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_load_no_third_party_resources(client):
+    for url in ["/", reverse("login"), reverse("signup")]:
+        html = client.get(url).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources
+        assert not [s for s in sources if s.startswith(("http:", "https:", "//"))], url
+
+
+@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/accounts/signup/"])
+def test_first_visit_weighs_under_100_kb_compressed(client, url):
+    """Page plus its stylesheets, scripts and images, gzipped as the server would send them."""
+    response = client.get(url)
+    total = len(gzip.compress(response.content))
+    assets = re.findall(r'(?:src|href)="/static/([^"]+)"', response.text)
+    assert any(a.endswith(".css") for a in assets)
+    for asset in set(assets):
+        path = finders.find(asset)
+        assert path, asset
+        with open(path, "rb") as f:
+            total += len(gzip.compress(f.read()))
+    assert total < 100 * 1024, f"{url} weighs {total / 1024:.1f} KB compressed"
+
+
+def test_admin_is_for_staff_only(client, owner, django_user_model):
+    client.force_login(owner)
+    assert client.get("/admin/").status_code == 302
+    staff = django_user_model.objects.create_superuser(
+        email="s@example.org", name="S", password="x"
+    )
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/checklists/user/").status_code == 200
+    assert client.get("/admin/checklists/user/add/").status_code == 200

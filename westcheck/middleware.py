@@ -1,0 +1,22 @@
+"""Security headers that Django 5.2 does not set by itself."""
+
+from django.conf import settings
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the CONTENT_SECURITY_POLICY setting as a header on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = "; ".join(
+            f"{directive} {' '.join(sources)}"
+            for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.header)
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        return response
