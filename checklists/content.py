@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ PROFILE_FIELDS: dict[str, dict[str, Any]] = {
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,31}$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,23 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
+# YAML 1.1 reads yes/no/on/off as booleans (so `na: no` would silently become false); here only
+# true and false are booleans, as in YAML 1.2, and anything else stays text for the checks.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
-def _read_yaml(raw: bytes, name: str) -> Any:
+
+def _read_yaml(raw: bytes, name: str, size: int | None = None) -> Any:
+    """Parse YAML bytes; `size` is the whole file's size when only its start was read."""
     if len(raw) > MAX_FILE_BYTES:
-        raise ChecklistError(
-            [
-                Problem(
-                    name, None, "", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}"
-                )
-            ]
-        )
+        size = max(size or 0, len(raw))
+        message = f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+        raise ChecklistError([Problem(name, None, "", message)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -137,8 +146,21 @@ def _read_yaml(raw: bytes, name: str) -> Any:
         raise ChecklistError(
             [Problem(name, mark.line + 1 if mark else None, "", f"YAML: {message}")]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ChecklistError(
+            [
+                Problem(
+                    name, line, "", f"YAML: control character #x{exc.character:04x} is not allowed"
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise ChecklistError([Problem(name, None, "", f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise ChecklistError(
+            [Problem(name, None, "", "YAML: lists or mappings are nested too deeply")]
+        ) from None
 
 
 # --- Validation -------------------------------------------------------------------------
@@ -205,7 +227,10 @@ def _is_type(value: Any, expected: Any) -> bool:
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if expected == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        # .nan and .inf are YAML floats, but no rule can be computed with them.
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
     if expected == "texts":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return isinstance(value, expected)
@@ -264,6 +289,13 @@ def validate(data: Any, name: str) -> dict:
         )
     for key in ("title", "subtitle"):
         v.text(data, key, "checklist", limit=200)
+    if isinstance(data.get("language"), str) and not LANGUAGE_RE.match(data["language"]):
+        v.add(
+            data,
+            "language",
+            "checklist",
+            "language must be a language code such as en, fr or pt-BR",
+        )
     if isinstance(data.get("source"), dict):
         source = data["source"]
         v.mapping(
@@ -617,12 +649,14 @@ def read_checklist_file(path: Path | str) -> dict:
     path = Path(path)
     try:
         with path.open("rb") as f:
+            size = path.stat().st_size
+            # Never read more than the limit (plus one byte, to know it was exceeded).
             raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ChecklistError(
             [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]
         ) from None
-    return parse_checklist(raw, str(path))
+    return validate(_read_yaml(raw, str(path), size=size), str(path))
 
 
 def content_hash(document: dict) -> str:

@@ -9,6 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .forms import SignupForm
+from .models import ChecklistVersion
+from .permissions import get_checklist_version
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,6 +31,50 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("checklists:dashboard")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def checklist_list(request: HttpRequest) -> HttpResponse:
+    versions = ChecklistVersion.objects.order_by("slug", "-version").only(
+        "slug", "version", "title", "subtitle", "document", "loaded_at"
+    )
+    return render(request, "checklists/checklist_list.html", {"versions": versions})
+
+
+def _sections_for_display(version: ChecklistVersion) -> list:
+    """Sections with their questions, each question carrying its principle and flag details."""
+    principles, enablers, flags = version.principles, version.enablers, version.flags
+    sections = list(version.sections.prefetch_related("questions"))
+    for section in sections:
+        for question in section.questions.all():
+            question.principle_items = [principles[key] for key in question.principles]
+            question.enabler_items = [enablers[key] for key in question.enablers]
+            question.flag_items = [flags[key] for key in question.flags]
+    return sections
+
+
+def checklist_detail(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    checklist = get_checklist_version(slug, version)
+    sections = _sections_for_display(checklist)
+    questions = [q for s in sections for q in s.questions.all()]
+    context = {
+        "checklist": checklist,
+        "sections": sections,
+        "question_count": len(questions),
+        "critical_count": sum(q.critical for q in questions),
+        "scoring": checklist.scoring,
+        "source": checklist.source,
+    }
+    return render(request, "checklists/checklist_detail.html", context)
+
+
+def checklist_blank_pdf(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
+
+    checklist = get_checklist_version(slug, version)
+    response = HttpResponse(reports.blank_checklist_pdf(checklist), content_type="application/pdf")
+    filename = f"{checklist.slug}-{checklist.version}-blank.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @require_GET

@@ -84,3 +84,33 @@ def test_admin_is_for_staff_only(client, owner, django_user_model):
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/checklists/user/").status_code == 200
     assert client.get("/admin/checklists/user/add/").status_code == 200
+
+
+def test_admin_shows_checklist_content_read_only(client, django_user_model):
+    from checklists.models import ChecklistVersion, Question
+
+    staff = django_user_model.objects.create_superuser(
+        email="s@example.org", name="S", password="x"
+    )
+    client.force_login(staff)
+    version = ChecklistVersion.objects.get()
+    question = Question.objects.get(key="3.1")
+    assert client.get("/admin/checklists/checklistversion/").status_code == 200
+    page = client.get(f"/admin/checklists/checklistversion/{version.pk}/change/")
+    assert page.status_code == 200
+    assert "Establish a mechanism for remedy" in page.text
+    assert client.get(f"/admin/checklists/question/{question.pk}/change/").status_code == 200
+    assert client.get("/admin/checklists/checklistversion/add/").status_code == 403
+    response = client.post(
+        f"/admin/checklists/question/{question.pk}/change/", {"text": "Changed", "key": "3.1"}
+    )
+    assert response.status_code == 403
+    question.refresh_from_db()
+    assert question.text.startswith("How will you respond to emergency situations")
+    assert (
+        client.post(
+            f"/admin/checklists/checklistversion/{version.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert ChecklistVersion.objects.filter(pk=version.pk).exists()
