@@ -125,6 +125,22 @@ class ChecklistVersion(models.Model):
     def flags(self) -> dict[str, dict]:
         return {f["key"]: f for f in self.document["flags"]}
 
+    def sections_for_display(self) -> list:
+        """Sections in order with their questions (two queries), each question carrying the
+        details of its principles, enablers and flags for templates."""
+        principles, enablers, flags = self.principles, self.enablers, self.flags
+        sections = list(
+            self.sections.order_by("position").prefetch_related(
+                models.Prefetch("questions", queryset=Question.objects.order_by("position"))
+            )
+        )
+        for section in sections:
+            for question in section.questions.all():
+                question.principle_items = [principles[key] for key in question.principles]
+                question.enabler_items = [enablers[key] for key in question.enablers]
+                question.flag_items = [flags[key] for key in question.flags]
+        return sections
+
 
 class Section(models.Model):
     checklist = models.ForeignKey(
@@ -192,3 +208,245 @@ class Question(models.Model):
     @property
     def na_allowed(self) -> bool:
         return self.na == self.NotApplicable.WITH_JUSTIFICATION
+
+
+class Organisation(models.Model):
+    """A brand, technology provider, funder, NGO or employer whose people use westcheck."""
+
+    class Kind(models.TextChoices):
+        BRAND = "brand", _("Brand or buyer")
+        TECHNOLOGY_PROVIDER = "technology_provider", _("Technology provider")
+        FUNDER = "funder", _("Funder")
+        NGO = "ngo", _("NGO or civil society organisation")
+        EMPLOYER = "employer", _("Employer or supplier")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind)
+    members = models.ManyToManyField(
+        User, through="Membership", related_name="organisations", verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in an organisation; the role decides what they may do with its work."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        EDITOR = "editor", _("Editor")
+        VIEWER = "viewer", _("Viewer")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.EDITOR)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+
+class Project(models.Model):
+    """A planned worker-voice deployment, described by the profile the checklist's conditions read."""
+
+    class Sector(models.TextChoices):
+        APPAREL = "apparel", _("Apparel, textiles and footwear")
+        AGRICULTURE = "agriculture", _("Agriculture and food")
+        SEAFOOD = "seafood", _("Fishing and seafood")
+        ELECTRONICS = "electronics", _("Electronics")
+        MANUFACTURING = "manufacturing", _("Other manufacturing")
+        CONSTRUCTION = "construction", _("Construction")
+        MINING = "mining", _("Mining and extraction")
+        SERVICES = "services", _("Services, hospitality and care")
+        OTHER = "other", _("Other")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        IVR = "ivr", _("Voice response (IVR)")
+        HOTLINE = "hotline", _("Hotline")
+        SMARTPHONE_APP = "smartphone_app", _("Smartphone app")
+        WEB = "web", _("Web")
+        SOCIAL_MEDIA = "social_media", _("Social media")
+        IN_PERSON = "in_person", _("In person")
+
+    class Stage(models.TextChoices):
+        PLANNING = "planning", _("Planning")
+        PILOT = "pilot", _("Pilot")
+        LIVE = "live", _("Live")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(_("project name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    countries = models.CharField(
+        _("countries"), max_length=500, help_text=_("Where workers are, separated by commas.")
+    )
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector)
+    channels = models.JSONField(_("channels"), default=list)
+    migrant_workers = models.BooleanField(_("migrant workers are involved"), default=False)
+    minorities_present = models.BooleanField(
+        _("ethnic, racial, religious or other minorities are present"), default=False
+    )
+    women_share = models.PositiveSmallIntegerField(_("share of women (%)"), null=True, blank=True)
+    technology_provider = models.CharField(_("technology provider"), max_length=200, blank=True)
+    local_partners = models.CharField(_("local NGOs and partners"), max_length=500, blank=True)
+    unions = models.CharField(_("unions and worker organisations"), max_length=500, blank=True)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage, default=Stage.PLANNING)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(women_share__lte=100), name="women_share_is_a_percentage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("checklists:project-detail", args=[self.pk])
+
+    @property
+    def profile(self) -> dict:
+        """The fields a question's `applies_if` condition may read (see content.PROFILE_FIELDS)."""
+        return {
+            "migrant_workers": self.migrant_workers,
+            "minorities_present": self.minorities_present,
+            "channels": list(self.channels),
+            "stage": self.stage,
+        }
+
+    @property
+    def country_list(self) -> list[str]:
+        return [c.strip() for c in self.countries.split(",") if c.strip()]
+
+    def get_channels_display(self) -> list[str]:
+        labels = dict(self.Channel.choices)
+        return [str(labels.get(c, c)) for c in self.channels]
+
+
+class Assessment(models.Model):
+    """One pass through one pinned checklist version for one project."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    checklist = models.ForeignKey(
+        ChecklistVersion,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("checklist version"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
+    started_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("started by")
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("copied from"),
+    )
+    last_section = models.CharField(_("last section visited"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-created_at"]
+        permissions = [
+            # Granted per object through django-guardian when an assessment is shared.
+            ("review_assessment", _("Can review, comment and accept the assessment")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("checklists:assessment-detail", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    """The team's answer to one question; no row means the question is unanswered."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(
+        _("rating"),
+        max_length=32,
+        blank=True,
+        help_text=_("A key of the version's rating scale, not_applicable, or empty."),
+    )
+    na_justification = models.TextField(_("why it does not apply"), blank=True, max_length=2000)
+    evidence_note = models.TextField(_("evidence"), blank=True, max_length=5000)
+    evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
+    answered_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("answered by")
+    )
+    answered_at = models.DateTimeField(_("answered at"), auto_now=True)
+    revision = models.PositiveIntegerField(
+        _("revision"), default=1, help_text=_("Raised on every change; refuses stale saves.")
+    )
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "question"], name="unique_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}: {self.rating or '-'}"
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence_note.strip() or self.evidence_links)

@@ -40,21 +40,9 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
     return render(request, "checklists/checklist_list.html", {"versions": versions})
 
 
-def _sections_for_display(version: ChecklistVersion) -> list:
-    """Sections with their questions, each question carrying its principle and flag details."""
-    principles, enablers, flags = version.principles, version.enablers, version.flags
-    sections = list(version.sections.prefetch_related("questions"))
-    for section in sections:
-        for question in section.questions.all():
-            question.principle_items = [principles[key] for key in question.principles]
-            question.enabler_items = [enablers[key] for key in question.enablers]
-            question.flag_items = [flags[key] for key in question.flags]
-    return sections
-
-
 def checklist_detail(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     checklist = get_checklist_version(slug, version)
-    sections = _sections_for_display(checklist)
+    sections = checklist.sections_for_display()
     questions = [q for s in sections for q in s.questions.all()]
     context = {
         "checklist": checklist,

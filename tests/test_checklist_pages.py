@@ -70,7 +70,7 @@ def test_version_page_shows_flags_principles_guidance_and_conditions(client, bun
     assert "Guidance for 3.1" in text
     assert question.guidance["why"].split(".")[0] in text.replace("&#x27;", "'")
     assert "Applies only if migrant workers are involved" in text
-    assert "Applies only if the project uses this channel: social_media." in text
+    assert "Applies only if the project uses this channel: Social media." in text
 
 
 def test_version_page_explains_the_rating_scale_and_gates(client, bundled):

@@ -1,0 +1,192 @@
+"""Reports as PDF: a template renders to HTML, and WeasyPrint turns the HTML into bytes.
+
+WeasyPrint reads nothing over the network: stylesheets, images and fonts named by `/static/...`
+URLs come from disk through the staticfiles finders, and every other URL is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+import os
+import posixpath
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ChecklistVersion
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+AUTHOR = "westcheck"
+
+# Root-relative URLs in the HTML ("/static/css/pdf.css") resolve against this origin. The
+# `.invalid` top-level domain never resolves (RFC 2606); the fetcher below never connects anyway.
+BASE_URL = "http://westcheck.invalid/"
+
+# Tagged for screen readers and reflow; subset fonts and compressed object streams keep it small.
+PDF_OPTIONS: dict[str, Any] = {
+    "pdf_tags": True,
+    "uncompressed_pdf": False,
+    "full_fonts": False,
+    "optimize_images": True,
+}
+
+
+class RefusedURL(ValueError):
+    """A URL that the PDF renderer will not fetch: only static files on disk are allowed."""
+
+
+@functools.cache
+def _weasyprint():
+    # Importing WeasyPrint takes about half a second: pay it once, and only when rendering.
+    import weasyprint
+
+    return weasyprint
+
+
+def static_file_path(url: str) -> str:
+    """Return the path on disk of the static file that `url` names; raise RefusedURL otherwise."""
+    prefix = urlsplit(urljoin(BASE_URL, settings.STATIC_URL))
+    parts = urlsplit(url)
+    if (parts.scheme, parts.netloc) != (prefix.scheme, prefix.netloc) or not parts.path.startswith(
+        prefix.path
+    ):
+        raise RefusedURL(f"not a static file URL, refused: {url}")
+    name = unquote(parts.path[len(prefix.path) :])
+    normalised = posixpath.normpath(name) if name else ""
+    if (
+        not normalised
+        or normalised.startswith(("../", "/"))
+        or normalised in {".", ".."}
+        or "\\" in name
+        or "\0" in name
+    ):
+        raise RefusedURL(f"not a static file name, refused: {url}")
+    path = finders.find(normalised)
+    if path is None:
+        # After collectstatic, {% static %} may give a hashed name that only STATIC_ROOT holds.
+        try:
+            path = staticfiles_storage.path(normalised)
+        except NotImplementedError:  # a remote storage: not on this disk
+            path = None
+    if not path or not os.path.isfile(path):
+        raise RefusedURL(f"no such static file: {normalised}")
+    return path
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesFetcher(URLFetcher):
+        """Serve static files from disk; refuse everything else, network and file:// alike."""
+
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            try:
+                path = static_file_path(url)
+            except RefusedURL as exc:
+                logger.warning("PDF rendering: %s", exc)
+                raise
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            with open(path, "rb") as f:
+                body = f.read()
+            return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    return StaticFilesFetcher
+
+
+def static_url_fetcher():
+    """A WeasyPrint URL fetcher that reads static files from disk and nothing else."""
+    return _fetcher_class()(fail_on_errors=False)
+
+
+def _w3c_datetime(moment: datetime) -> str:
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _open_with_outline(document, pdf) -> None:
+    # Show the title rather than the file name, and open the bookmarks panel.
+    import pydyf
+
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    pdf.catalog["PageMode"] = "/UseOutlines"
+
+
+def render_pdf(
+    html: str,
+    *,
+    title: str,
+    language: str | None = None,
+    description: str | None = None,
+    generated_at: datetime | None = None,
+) -> bytes:
+    """Turn HTML into PDF bytes; the same inputs and `generated_at` give the same bytes.
+
+    `language` defaults to the HTML's `lang`; `generated_at` (default: now) becomes the PDF's
+    creation and modification dates, the only parts of the file that change from run to run.
+    """
+    weasyprint = _weasyprint()
+    document = weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=static_url_fetcher()
+    ).render(**PDF_OPTIONS)
+    metadata = document.metadata
+    metadata.title = title
+    metadata.authors = [AUTHOR]
+    metadata.generator = AUTHOR
+    if language:
+        metadata.lang = language
+    if description:
+        metadata.description = description
+    metadata.created = metadata.modified = _w3c_datetime(generated_at or timezone.now())
+    return document.write_pdf(finisher=_open_with_outline, **PDF_OPTIONS)
+
+
+# --- The blank checklist ------------------------------------------------------------------
+
+
+def blank_checklist_context(version: ChecklistVersion) -> dict[str, Any]:
+    sections = version.sections_for_display()
+    questions = [q for s in sections for q in s.questions.all()]
+    document = version.document
+    return {
+        "checklist": version,
+        "document_language": version.language,
+        "sections": sections,
+        "question_count": len(questions),
+        "critical_count": sum(q.critical for q in questions),
+        "scoring": document["scoring"],
+        "source": document["source"],
+        "flags": document["flags"],
+    }
+
+
+def blank_checklist_pdf(
+    version: ChecklistVersion, *, generated_at: datetime | None = None
+) -> bytes:
+    """A printable checklist with boxes to tick and lines to write on, for offline workshops."""
+    html = render_to_string("checklists/pdf/blank_checklist.html", blank_checklist_context(version))
+    title = _("%(title)s (version %(version)s): blank checklist for workshops") % {
+        "title": version.title,
+        "version": version.version,
+    }
+    return render_pdf(
+        html,
+        title=title,
+        language=version.language,
+        description=version.subtitle or None,
+        generated_at=generated_at,
+    )
