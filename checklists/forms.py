@@ -1,10 +1,15 @@
 """Forms: they validate and normalise input; they never write beyond their own model."""
 
+import hashlib
+import json
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import ChecklistVersion, Organisation, Project, Question, User
 
 
 class SignupForm(auth_forms.BaseUserCreationForm):
@@ -47,3 +52,194 @@ class LoginForm(auth_forms.AuthenticationForm):
             "That e-mail address and password do not match an account. Check both and try again."
         ),
     }
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind"]
+        labels = {"name": _("Organisation name"), "kind": _("What kind of organisation is it?")}
+
+
+class ProjectForm(forms.ModelForm):
+    """The project and its profile: the answers here decide which questions apply."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("Channels workers will use"),
+        choices=Project.Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    migrant_workers = forms.TypedChoiceField(
+        label=_("Are migrant workers involved?"),
+        choices=[(True, _("Yes")), (False, _("No"))],
+        coerce=lambda v: v in (True, "True"),
+        widget=forms.RadioSelect,
+    )
+    minorities_present = forms.TypedChoiceField(
+        label=_("Are ethnic, racial, religious or other minorities present in the workforce?"),
+        choices=[(True, _("Yes")), (False, _("No"))],
+        coerce=lambda v: v in (True, "True"),
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "description",
+            "countries",
+            "sector",
+            "stage",
+            "channels",
+            "migrant_workers",
+            "minorities_present",
+            "women_share",
+            "technology_provider",
+            "local_partners",
+            "unions",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "name": _("For example: Grievance hotline for Dhaka garment suppliers."),
+            "women_share": _("Roughly, from 0 to 100. Leave empty if you do not know."),
+            "stage": _("Where the deployment is today."),
+        }
+
+    def __init__(self, *args, organisation_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation_choices is not None:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label=_("Organisation"), queryset=organisation_choices, empty_label=None
+            )
+            self.order_fields(["organisation"])
+        self.fields["women_share"].widget.attrs.update({"min": 0, "max": 100})
+
+    def clean_women_share(self):
+        value = self.cleaned_data.get("women_share")
+        if value is not None and not 0 <= value <= 100:
+            raise forms.ValidationError(_("Give a percentage between 0 and 100."))
+        return value
+
+
+class AssessmentStartForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("A name that says when and why, for example: Baseline, November 2026."),
+    )
+    checklist = forms.ModelChoiceField(
+        label=_("Checklist version"),
+        queryset=ChecklistVersion.objects.order_by("slug", "-version").only("title", "version"),
+        empty_label=None,
+    )
+
+
+def answer_fingerprint(rating: str, na_justification: str, note: str, links) -> str:
+    """A short digest of an answer's values, to tell what a person changed from what they saw."""
+    payload = json.dumps([rating, na_justification, note, list(links)], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+class AnswerForm(forms.Form):
+    """One question's answer. The hidden `revision` and `seen` fields detect stale saves."""
+
+    MAX_LINKS = 10
+
+    rating = forms.ChoiceField(required=False, widget=forms.RadioSelect)
+    na_justification = forms.CharField(
+        label=_("Why it does not apply"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence_note = forms.CharField(
+        label=_("Evidence and notes"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What shows this is in place: documents, records, who is responsible."),
+    )
+    evidence_links = forms.CharField(
+        label=_("Links to evidence"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One link per line (http or https)."),
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=16, required=False)
+
+    def __init__(self, *args, question: Question, scoring: dict, **kwargs):
+        self.question = question
+        super().__init__(*args, **kwargs)
+        choices = [(r["key"], r["label"]) for r in scoring["scale"]]
+        if question.na_allowed:
+            choices.append(("not_applicable", scoring["not_applicable"]["label"]))
+        self.fields["rating"].choices = choices
+        self.fields["rating"].error_messages["invalid_choice"] = _(
+            "Choose one of the ratings offered for this question."
+        )
+        self.requires_evidence = {r["key"] for r in scoring["scale"] if r.get("requires_evidence")}
+        self.fields["rating"].widget.attrs["class"] = "form-check-input"
+        for name in ("na_justification", "evidence_note", "evidence_links"):
+            field = self.fields[name]
+            field.widget.attrs["class"] = "form-control"
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}_helptext"
+
+    @classmethod
+    def initial_for(cls, answer) -> dict:
+        if answer is None:
+            return {"revision": 0, "seen": answer_fingerprint("", "", "", [])}
+        return {
+            "rating": answer.rating,
+            "na_justification": answer.na_justification,
+            "evidence_note": answer.evidence_note,
+            "evidence_links": "\n".join(answer.evidence_links),
+            "revision": answer.revision,
+            "seen": answer_fingerprint(
+                answer.rating, answer.na_justification, answer.evidence_note, answer.evidence_links
+            ),
+        }
+
+    def clean_evidence_links(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
+        links = [line for line in lines if line]
+        if len(links) > self.MAX_LINKS:
+            raise forms.ValidationError(
+                _("Give at most %(n)d links; put the rest in one shared folder.")
+                % {"n": self.MAX_LINKS}
+            )
+        validate = URLValidator(schemes=["http", "https"])
+        for link in links:
+            try:
+                validate(link)
+            except ValidationError:
+                raise forms.ValidationError(
+                    _("“%(link)s” is not a web address starting with http:// or https://.")
+                    % {"link": link[:80]}
+                ) from None
+        return links
+
+    def clean(self):
+        data = super().clean()
+        rating = data.get("rating", "")
+        if rating in self.requires_evidence and not (
+            data.get("evidence_note") or data.get("evidence_links")
+        ):
+            self.add_error(
+                "evidence_note",
+                _("Add a note or a link showing the evidence, or choose “In place”."),
+            )
+        if rating == "not_applicable" and not data.get("na_justification"):
+            self.add_error("na_justification", _("Say why this question does not apply."))
+        return data
+
+    def values(self) -> tuple[str, str, str, list[str]]:
+        d = self.cleaned_data
+        justification = d["na_justification"] if d["rating"] == "not_applicable" else ""
+        return d["rating"], justification, d["evidence_note"], d["evidence_links"]
+
+    def changed_by_user(self) -> bool:
+        return answer_fingerprint(*self.values()) != self.cleaned_data.get("seen")

@@ -1,14 +1,115 @@
 """Access helpers: the one way each kind of object is fetched for a request.
 
-An object the person may not see is "not found" (404), so that outsiders cannot even learn that
-it exists; an object they may see but not change answers 403.
+Members of the organisation that owns a project have the permissions of their role. Anyone
+else gets 404, so that outsiders cannot even learn that an object exists; a member whose role
+does not allow the action gets 403. Sharing an assessment with another organisation will grant
+django-guardian object permissions (see Assessment.Meta.permissions) and be resolved here too, so
+that no view has to know how access was granted.
 """
 
-from django.shortcuts import get_object_or_404
+from __future__ import annotations
 
-from .models import ChecklistVersion
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from .models import Assessment, ChecklistVersion, Membership, Organisation, Project, User
+
+VIEW = "view"
+EDIT = "edit"
+MANAGE = "manage"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Membership.Role.OWNER: frozenset({VIEW, EDIT, MANAGE}),
+    Membership.Role.EDITOR: frozenset({VIEW, EDIT}),
+    Membership.Role.VIEWER: frozenset({VIEW}),
+}
 
 
 def get_checklist_version(slug: str, version: str) -> ChecklistVersion:
     """Published checklist versions are public: anyone may read them."""
     return get_object_or_404(ChecklistVersion, slug=slug, version=version)
+
+
+def _role_of(user: User, organisation_ref: str) -> Subquery:
+    return Subquery(
+        Membership.objects.filter(organisation=OuterRef(organisation_ref), user=user.pk).values(
+            "role"
+        )[:1]
+    )
+
+
+def _permissions(role: str | None) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def _check(permissions: frozenset[str], perm: str) -> None:
+    if not permissions:
+        raise Http404
+    if perm not in permissions:
+        raise PermissionDenied(_("Your role in this organisation does not allow this."))
+
+
+def get_organisation_for(user: User, pk: int, perm: str = VIEW) -> Organisation:
+    organisation = (
+        Organisation.objects.annotate(role=_role_of(user, "pk")).filter(pk=pk).first()
+        if user.is_authenticated
+        else None
+    )
+    if organisation is None:
+        raise Http404
+    _check(_permissions(organisation.role), perm)
+    return organisation
+
+
+def get_project_for(user: User, pk: int, perm: str = VIEW) -> Project:
+    """The project with its organisation, in one query; `project.permissions` lists what the user may do."""
+    project = (
+        Project.objects.select_related("organisation")
+        .annotate(role=_role_of(user, "organisation"))
+        .filter(pk=pk)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if project is None:
+        raise Http404
+    project.permissions = _permissions(project.role)
+    _check(project.permissions, perm)
+    return project
+
+
+def get_assessment_for(user: User, pk: int, perm: str = VIEW) -> Assessment:
+    """The assessment with its project, organisation and checklist version, in one query.
+
+    Editing a submitted assessment is refused (403) whatever the role: it is locked.
+    """
+    assessment = (
+        Assessment.objects.select_related("project__organisation", "checklist", "submitted_by")
+        .annotate(role=_role_of(user, "project__organisation"))
+        .filter(pk=pk)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if assessment is None:
+        raise Http404
+    assessment.permissions = _permissions(assessment.role)
+    _check(assessment.permissions, perm)
+    if perm == EDIT and assessment.is_submitted:
+        raise PermissionDenied(
+            _(
+                "This assessment has been submitted and can no longer be changed. Start a new assessment from it to make changes."
+            )
+        )
+    return assessment
+
+
+def editable_organisations(user: User):
+    """Organisations in which the user may create and edit projects."""
+    return Organisation.objects.filter(
+        memberships__user=user,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.EDITOR],
+    ).order_by("name")

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .content import ChecklistError, Problem, content_hash
-from .models import ChecklistVersion, Question, Section
+from .models import (
+    Answer,
+    Assessment,
+    ChecklistVersion,
+    Membership,
+    Organisation,
+    Project,
+    Question,
+    Section,
+    User,
+)
+
+NOT_APPLICABLE = "not_applicable"
 
 
 @transaction.atomic
@@ -80,3 +97,233 @@ def checklist_version_import(
             )
     Question.objects.bulk_create(questions)
     return version, True
+
+
+# --- Organisations and projects ------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, name: str, kind: str, owner: User) -> Organisation:
+    organisation = Organisation(name=name, kind=kind)
+    organisation.full_clean()
+    organisation.save()
+    Membership.objects.create(organisation=organisation, user=owner, role=Membership.Role.OWNER)
+    return organisation
+
+
+PROJECT_FIELDS = (
+    "name",
+    "description",
+    "countries",
+    "sector",
+    "channels",
+    "migrant_workers",
+    "minorities_present",
+    "women_share",
+    "technology_provider",
+    "local_partners",
+    "unions",
+    "stage",
+)
+
+
+@transaction.atomic
+def project_create(*, organisation: Organisation, created_by: User, **fields) -> Project:
+    project = Project(organisation=organisation, created_by=created_by)
+    return _project_save(project, fields)
+
+
+@transaction.atomic
+def project_update(*, project: Project, **fields) -> Project:
+    return _project_save(project, fields)
+
+
+def _project_save(project: Project, fields: dict) -> Project:
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown project fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(project, name, value)
+    invalid = [c for c in project.channels if c not in Project.Channel.values]
+    if invalid:
+        raise ValidationError({"channels": _("Unknown channel: %(c)s") % {"c": ", ".join(invalid)}})
+    project.full_clean()
+    project.save()
+    return project
+
+
+# --- Assessments and answers ---------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_start(
+    *,
+    project: Project,
+    checklist: ChecklistVersion,
+    title: str,
+    started_by: User,
+    copy_from: Assessment | None = None,
+) -> Assessment:
+    """Start a draft assessment; from a previous one, its answers are copied as they were.
+
+    Answers are copied only when the previous assessment used the same checklist version,
+    because questions of another version are other questions.
+    """
+    assessment = Assessment(
+        project=project,
+        checklist=checklist,
+        title=title,
+        started_by=started_by,
+        copied_from=copy_from,
+    )
+    assessment.full_clean()
+    assessment.save()
+    if copy_from is not None and copy_from.checklist_id == checklist.pk:
+        Answer.objects.bulk_create(
+            Answer(
+                assessment=assessment,
+                question_id=a.question_id,
+                rating=a.rating,
+                na_justification=a.na_justification,
+                evidence_note=a.evidence_note,
+                evidence_links=a.evidence_links,
+                answered_by=a.answered_by,
+            )
+            for a in copy_from.answers.all()
+        )
+    return assessment
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """What a person wants an answer to be, and the revision they started from (0: none)."""
+
+    question: Question
+    rating: str
+    na_justification: str = ""
+    evidence_note: str = ""
+    evidence_links: tuple[str, ...] = ()
+    expected_revision: int = 0
+
+    def values(self) -> tuple:
+        return (self.rating, self.na_justification, self.evidence_note, tuple(self.evidence_links))
+
+
+def answer_values(answer: Answer | None) -> tuple:
+    if answer is None:
+        return ("", "", "", ())
+    return (
+        answer.rating,
+        answer.na_justification,
+        answer.evidence_note,
+        tuple(answer.evidence_links),
+    )
+
+
+class AssessmentLocked(Exception):
+    """The assessment was submitted: its answers can no longer change."""
+
+
+def validate_answer(change: AnswerChange, scoring: dict, profile: dict) -> None:
+    """Domain rules for one answer, whatever form or file it comes from."""
+    from .content import evaluate_condition
+
+    question = change.question
+    scale = {r["key"]: r for r in scoring["scale"]}
+    if not evaluate_condition(question.applies_if, profile):
+        raise ValidationError(
+            _(
+                "Question %(key)s does not apply to this project's profile, so it cannot be answered."
+            )
+            % {"key": question.key}
+        )
+    if change.rating == NOT_APPLICABLE:
+        if not question.na_allowed:
+            raise ValidationError(
+                _("Question %(key)s cannot be marked not applicable.") % {"key": question.key}
+            )
+        if not change.na_justification.strip():
+            raise ValidationError(
+                _("Say why question %(key)s does not apply.") % {"key": question.key}
+            )
+    elif change.rating and change.rating not in scale:
+        raise ValidationError(
+            _("'%(rating)s' is not a rating of this checklist.") % {"rating": change.rating}
+        )
+    elif scale.get(change.rating, {}).get("requires_evidence") and not (
+        change.evidence_note.strip() or change.evidence_links
+    ):
+        raise ValidationError(
+            _("Question %(key)s: '%(label)s' needs a note or a link showing the evidence.")
+            % {"key": question.key, "label": scale[change.rating]["label"]}
+        )
+
+
+@transaction.atomic
+def answers_record(
+    *, assessment: Assessment, user: User, changes: list[AnswerChange]
+) -> list[tuple[AnswerChange, Answer]]:
+    """Save answers all together, or none of them.
+
+    A change made from a revision that is no longer current (someone else saved in between)
+    is a conflict unless it asks for what is already stored. Conflicts are returned with the
+    current answer and nothing is written, so that no update is ever lost silently.
+    """
+    locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+    if locked.is_submitted:
+        raise AssessmentLocked
+    for change in changes:
+        validate_answer(change, assessment.checklist.scoring, assessment.project.profile)
+    current = {
+        a.question_id: a
+        for a in Answer.objects.select_for_update()
+        .select_related("answered_by")
+        .filter(assessment=assessment, question__in=[c.question for c in changes])
+    }
+    conflicts = []
+    for change in changes:
+        answer = current.get(change.question.pk)
+        revision = answer.revision if answer else 0
+        if revision != change.expected_revision and answer_values(answer) != change.values():
+            conflicts.append((change, answer))
+    if conflicts:
+        return conflicts
+    for change in changes:
+        answer = current.get(change.question.pk)
+        if answer_values(answer) == change.values():
+            continue
+        if answer is None:
+            answer = Answer(assessment=assessment, question=change.question, revision=0)
+        answer.rating = change.rating
+        answer.na_justification = change.na_justification if change.rating == NOT_APPLICABLE else ""
+        answer.evidence_note = change.evidence_note
+        answer.evidence_links = list(change.evidence_links)
+        answer.answered_by = user
+        answer.revision += 1
+        answer.save()
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    return []
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user: User, missing: list[str]) -> Assessment:
+    """Lock the assessment. `missing` lists unanswered questions: there must be none."""
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.is_submitted:
+        raise AssessmentLocked
+    if missing:
+        raise ValidationError(
+            _("Answer every question before submitting; still unanswered: %(keys)s.")
+            % {"keys": ", ".join(missing)}
+        )
+    locked.status = Assessment.Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.submitted_by = user
+    locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    return locked
+
+
+def assessment_visit_section(*, assessment: Assessment, section_key: str) -> None:
+    """Remember where the team was, so that "Resume" brings them back there."""
+    if assessment.last_section != section_key:
+        Assessment.objects.filter(pk=assessment.pk).update(last_section=section_key)

@@ -1,16 +1,39 @@
 """Views: find the object through its access helper, run the form, call a service."""
 
+import re
+
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from .forms import SignupForm
-from .models import ChecklistVersion
-from .permissions import get_checklist_version
+from . import services
+from .forms import (
+    AnswerForm,
+    AssessmentStartForm,
+    OrganisationForm,
+    ProjectForm,
+    SignupForm,
+    answer_fingerprint,
+)
+from .models import Assessment, ChecklistVersion, Membership, Project
+from .permissions import (
+    EDIT,
+    VIEW,
+    editable_organisations,
+    get_assessment_for,
+    get_checklist_version,
+    get_project_for,
+)
+from .selectors import assessment_state, assessment_summary, rating_labels
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,7 +42,30 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "checklists/dashboard.html")
+    """The signed-in home: the user's organisations, their projects and latest assessments."""
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    projects = (
+        Project.objects.filter(organisation__memberships__user=request.user)
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.order_by("-created_at").only(
+                    "pk", "title", "status", "created_at", "updated_at", "project_id"
+                ),
+            )
+        )
+        .order_by("organisation__name", "name")
+    )
+    return render(
+        request,
+        "checklists/dashboard.html",
+        {"memberships": memberships, "projects": projects},
+    )
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -76,3 +122,383 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+# --- Organisations and projects ------------------------------------------------------------
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = services.organisation_create(owner=request.user, **form.cleaned_data)
+        messages.success(
+            request, _("%(name)s is set up. You are its owner.") % {"name": organisation.name}
+        )
+        return redirect("checklists:project-create")
+    return render(request, "checklists/organisation_form.html", {"form": form})
+
+
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    organisations = editable_organisations(request.user)
+    if not organisations.exists():
+        messages.info(request, _("First tell us about your organisation."))
+        return redirect("checklists:organisation-create")
+    form = ProjectForm(request.POST or None, organisation_choices=organisations)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        project = services.project_create(
+            organisation=fields.pop("organisation"), created_by=request.user, **fields
+        )
+        messages.success(request, _("Project created. Start an assessment when you are ready."))
+        return redirect(project)
+    return render(request, "checklists/project_form.html", {"form": form})
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk, VIEW)
+    assessments = project.assessments.select_related("checklist", "started_by").only(
+        "pk",
+        "title",
+        "status",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "project_id",
+        "checklist__title",
+        "checklist__version",
+        "started_by__name",
+        "last_section",
+    )
+    return render(
+        request,
+        "checklists/project_detail.html",
+        {"project": project, "assessments": assessments, "can_edit": EDIT in project.permissions},
+    )
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk, EDIT)
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        services.project_update(project=project, **form.cleaned_data)
+        messages.success(
+            request, _("Project profile saved. Questions that depend on it are updated.")
+        )
+        return redirect(project)
+    return render(request, "checklists/project_form.html", {"form": form, "project": project})
+
+
+# --- Assessments ---------------------------------------------------------------------------
+
+
+@login_required
+def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for(request.user, pk, EDIT)
+    form = AssessmentStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assessment = services.assessment_start(
+            project=project, started_by=request.user, **form.cleaned_data
+        )
+        first = assessment.checklist.sections.order_by("position").values_list("key", flat=True)[0]
+        return redirect("checklists:assessment-section", assessment.pk, first)
+    return render(request, "checklists/assessment_start.html", {"form": form, "project": project})
+
+
+@login_required
+@require_POST
+def assessment_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a follow-up assessment with this one's answers as its starting point."""
+    previous = get_assessment_for(request.user, pk, VIEW)
+    project = get_project_for(request.user, previous.project_id, EDIT)
+    assessment = services.assessment_start(
+        project=project,
+        checklist=previous.checklist,
+        title=_("Follow-up to %(title)s") % {"title": previous.title},
+        started_by=request.user,
+        copy_from=previous,
+    )
+    messages.success(
+        request,
+        _("A new draft starts from the answers of “%(title)s”. Rename it if you like.")
+        % {"title": previous.title},
+    )
+    return redirect(assessment)
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk, VIEW)
+    state = assessment_state(assessment)
+    summary = assessment_summary(state)
+    first_open = next((q.section_id for q in state.unanswered), None)
+    resume_key = assessment.last_section or next(
+        (s.key for s in state.sections if s.pk == first_open), state.sections[0].key
+    )
+    return render(
+        request,
+        "checklists/assessment_detail.html",
+        _assessment_context(
+            request,
+            assessment,
+            state,
+            **summary,
+            resume_key=resume_key,
+            can_copy=EDIT in assessment.permissions,
+            section_chart_title=_("Score by section"),
+            principle_chart_title=_("Score by WEST principle"),
+        ),
+    )
+
+
+def _assessment_context(request, assessment, state, **extra) -> dict:
+    can_edit = EDIT in assessment.permissions and not assessment.is_submitted
+    return {
+        "assessment": assessment,
+        "project": assessment.project,
+        "checklist": assessment.checklist,
+        "state": state,
+        "result": state.result,
+        "can_edit": can_edit,
+        **extra,
+    }
+
+
+QUESTION_FIELD = re.compile(r"^(?:initial-)?q(?P<key>[^-]+)-")
+
+
+@login_required
+def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One section of the walk-through: every question of the section in one form.
+
+    Without JavaScript the whole section is saved at once; with it, static/js/autosave.js posts
+    one question at a time (`autosave=<key>`) and gets JSON back.
+    """
+    assessment = get_assessment_for(request.user, pk, EDIT if request.method == "POST" else VIEW)
+    state = assessment_state(assessment)
+    section = state.section(key)
+    if section is None:
+        raise Http404
+    questions = [q for q in section.questions.all() if q.applies]
+    editable = EDIT in assessment.permissions and not assessment.is_submitted
+    scoring = assessment.checklist.scoring
+
+    if request.method == "POST":
+        return _save_section(request, assessment, state, section, questions, scoring)
+
+    if editable:
+        services.assessment_visit_section(assessment=assessment, section_key=key)
+    forms = (
+        [
+            AnswerForm(
+                question=q,
+                scoring=scoring,
+                prefix=f"q{q.key}",
+                initial=AnswerForm.initial_for(q.answer),
+            )
+            for q in questions
+        ]
+        if editable
+        else []
+    )
+    return _render_section(request, assessment, state, section, forms)
+
+
+def _render_section(request, assessment, state, section, forms, conflicts=None, status=200):
+    by_key = {form.question.key: form for form in forms}
+    labels = rating_labels(assessment.checklist.scoring)
+    for q in section.questions.all():
+        q.form = by_key.get(q.key)
+        q.conflict = (conflicts or {}).get(q.key)
+        q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
+    previous, following = state.neighbours(section.key)
+    position = [s.key for s in state.sections].index(section.key) + 1
+    errors = [(f.question, f) for f in forms if f.errors]
+    return render(
+        request,
+        "checklists/assessment_section.html",
+        _assessment_context(
+            request,
+            assessment,
+            state,
+            section=section,
+            previous=previous,
+            following=following,
+            position=position,
+            section_count=len(state.sections),
+            errors=errors,
+            conflicts=conflicts or {},
+            scale=assessment.checklist.scoring["scale"],
+        ),
+        status=status,
+    )
+
+
+def _save_section(request, assessment, state, section, questions, scoring):
+    allowed = {q.key for q in questions}
+    posted = {m["key"] for name in request.POST if (m := QUESTION_FIELD.match(name))}
+    unknown = posted - allowed
+    if unknown:
+        # Only a tampered or outdated form can name questions that are not on this page.
+        raise BadRequest(
+            _(
+                "This form names questions that are not in section %(section)s or do not apply: %(keys)s."
+            )
+            % {"section": section.key, "keys": ", ".join(sorted(unknown))}
+        )
+    autosave = request.POST.get("autosave")
+    if autosave is not None and autosave not in allowed:
+        raise BadRequest(_("Unknown question %(key)s.") % {"key": autosave[:20]})
+    targets = [q for q in questions if autosave is None or q.key == autosave]
+    forms = [
+        AnswerForm(request.POST, question=q, scoring=scoring, prefix=f"q{q.key}") for q in targets
+    ]
+    if not all(f.is_valid() for f in forms):
+        if autosave:
+            return JsonResponse({"status": "invalid", "errors": forms[0].errors}, status=422)
+        return _render_section(request, assessment, state, section, forms, status=422)
+
+    changes = [
+        services.AnswerChange(
+            question=f.question,
+            **dict(
+                zip(
+                    ("rating", "na_justification", "evidence_note", "evidence_links"),
+                    f.values(),
+                    strict=True,
+                )
+            ),
+            expected_revision=f.cleaned_data["revision"],
+        )
+        for f in forms
+        if f.changed_by_user()
+    ]
+    try:
+        conflicts = services.answers_record(
+            assessment=assessment, user=request.user, changes=changes
+        )
+    except services.AssessmentLocked:
+        raise PermissionDenied(
+            _("This assessment has been submitted and can no longer be changed.")
+        ) from None
+    except ValidationError as exc:
+        raise BadRequest(" ".join(exc.messages)) from None
+
+    if conflicts:
+        if autosave:
+            _change, answer = conflicts[0]
+            return JsonResponse(_conflict_json(answer, scoring), status=409)
+        return _render_conflicts(request, assessment, state, section, forms, conflicts)
+
+    if autosave:
+        state = assessment_state(assessment)
+        question = next(q for q in state.section(section.key).questions.all() if q.key == autosave)
+        revision = question.answer.revision if question.answer else 0
+        return JsonResponse(
+            {
+                "status": "saved",
+                "revision": revision,
+                "message": _("Saved at %(time)s")
+                % {"time": timezone.localtime().strftime("%H:%M")},
+                "seen": answer_fingerprint(*forms[0].values()),
+                "saved_at": question.answer.answered_at.isoformat() if question.answer else None,
+            }
+        )
+
+    action = request.POST.get("action", "continue")
+    previous, following = state.neighbours(section.key)
+    if action == "exit":
+        messages.success(
+            request, _("Your answers are saved. Come back any time: you will resume here.")
+        )
+        return redirect(assessment)
+    if action.startswith("goto-") and state.section(action[5:]):
+        return redirect("checklists:assessment-section", assessment.pk, action[5:])
+    if action == "previous" and previous:
+        return redirect("checklists:assessment-section", assessment.pk, previous.key)
+    if following:
+        return redirect("checklists:assessment-section", assessment.pk, following.key)
+    return redirect("checklists:assessment-review", assessment.pk)
+
+
+def _conflict_json(answer, scoring) -> dict:
+    labels = rating_labels(scoring)
+    return {
+        "status": "conflict",
+        "message": _(
+            "%(name)s changed this answer while you were editing. It is now: %(rating)s. Reload the page to see it; your change was not saved."
+        )
+        % {
+            "name": answer.answered_by or _("Someone"),
+            "rating": labels.get(answer.rating, _("not answered")),
+        },
+    }
+
+
+def _render_conflicts(request, assessment, state, section, forms, conflicts):
+    """Show each conflicting answer as it now is; saving again deliberately replaces it."""
+    data = request.POST.copy()
+    by_key = {}
+    for change, answer in conflicts:
+        prefix = f"q{change.question.key}"
+        current = AnswerForm.initial_for(answer)
+        data[f"{prefix}-revision"] = current["revision"]
+        data[f"{prefix}-seen"] = current["seen"]
+        by_key[change.question.key] = answer
+    forms = [
+        AnswerForm(
+            data,
+            question=f.question,
+            scoring=assessment.checklist.scoring,
+            prefix=f.prefix,
+        )
+        for f in forms
+    ]
+    for f in forms:
+        f.is_valid()
+    messages.error(
+        request,
+        _(
+            "Someone else saved some of these answers while you were editing. Nothing was saved. Compare the answers below, then save again to keep yours."
+        ),
+    )
+    return _render_section(request, assessment, state, section, forms, conflicts=by_key, status=409)
+
+
+@login_required
+def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Check your answers": everything still unanswered, with links back, and the submit button."""
+    assessment = get_assessment_for(request.user, pk, VIEW)
+    state = assessment_state(assessment)
+    return render(
+        request,
+        "checklists/assessment_review.html",
+        _assessment_context(request, assessment, state, unanswered=state.unanswered),
+    )
+
+
+@login_required
+@require_POST
+def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for(request.user, pk, EDIT)
+    state = assessment_state(assessment)
+    try:
+        services.assessment_submit(
+            assessment=assessment, user=request.user, missing=[q.key for q in state.unanswered]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("checklists:assessment-review", assessment.pk)
+    except services.AssessmentLocked:
+        raise PermissionDenied(_("This assessment has already been submitted.")) from None
+    messages.success(request, _("Assessment submitted. It is now read-only."))
+    return redirect(assessment)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 with the reason, so that a refused form says what was wrong (and that nothing changed)."""
+    message = exception.args[0] if getattr(exception, "args", None) else ""
+    return render(request, "400.html", {"exception": message}, status=400)

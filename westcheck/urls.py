@@ -20,3 +20,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "checklists.views.bad_request"

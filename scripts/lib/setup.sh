@@ -54,8 +54,11 @@ setup_python() {
   fi
   if changed_since_stamp "$stamp" requirements*.txt; then
     log "Installing Python packages from $requirements"
-    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+    # Some machines' pip configuration names local mirrors that do not exist: not our problem.
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip \
+      2> >(grep -v "^WARNING: Location" >&2)
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements" \
+      2> >(grep -v "^WARNING: Location" >&2)
     mark_stamp "$stamp"
   fi
   export PATH="$PWD/.venv/bin:$PATH"

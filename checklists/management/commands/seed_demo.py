@@ -3,14 +3,49 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from checklists.models import User
+from checklists import services
+from checklists.models import Assessment, ChecklistVersion, Membership, Organisation, Project, User
 
 DEMO_PASSWORD = "westcheck-demo"
 DEMO_ACCOUNTS = [
     # (e-mail, name, staff)
     ("demo@westcheck.example", "Dana Demo", False),
+    ("tariq@westcheck.example", "Tariq Rahman", False),
     ("admin@westcheck.example", "Ada Admin", True),
 ]
+
+EVIDENCE = "Written procedure agreed with partners; copy kept in the project folder."
+
+
+def _ratings(checklist: ChecklistVersion, default: str, overrides: dict[str, str]) -> dict:
+    return {q.key: overrides.get(q.key, default) for q in checklist.questions.all()}
+
+
+def _answer_all(assessment: Assessment, user: User, ratings: dict[str, str | None]) -> None:
+    questions = {q.key: q for q in assessment.checklist.questions.all()}
+    profile = assessment.project.profile
+    changes = []
+    for key, rating in ratings.items():
+        question = questions[key]
+        if rating is None or not _applies(question, profile):
+            continue
+        changes.append(
+            services.AnswerChange(
+                question=question,
+                rating=rating,
+                na_justification="No such case in this project."
+                if rating == "not_applicable"
+                else "",
+                evidence_note=EVIDENCE if rating == "in_place_with_evidence" else "",
+            )
+        )
+    services.answers_record(assessment=assessment, user=user, changes=changes)
+
+
+def _applies(question, profile) -> bool:
+    from checklists.content import evaluate_condition
+
+    return evaluate_condition(question.applies_if, profile)
 
 
 class Command(BaseCommand):
@@ -18,6 +53,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        users = {}
         for email, name, staff in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
                 email=email, defaults={"name": name, "is_staff": staff, "is_superuser": staff}
@@ -25,5 +61,110 @@ class Command(BaseCommand):
             # The printed password must always work, even after someone changed it.
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+            users[email] = user
             verb = "created" if created else "exists"
             self.stdout.write(f"Demo account {verb}: {email} / {DEMO_PASSWORD}")
+        checklist = ChecklistVersion.objects.order_by("-version").first()
+        if checklist is None:
+            self.stdout.write("No checklist is loaded: run migrate first.")
+            return
+        dana, tariq = users["demo@westcheck.example"], users["tariq@westcheck.example"]
+        created = self._brand(checklist, dana) + self._provider(checklist, dana, tariq)
+        self.stdout.write(
+            f"Demo organisations, projects and assessments: {created} created"
+            if created
+            else "Demo organisations, projects and assessments exist."
+        )
+
+    def _organisation(self, name: str, kind: str, members: dict[User, str]) -> Organisation:
+        organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
+        for user, role in members.items():
+            Membership.objects.get_or_create(
+                organisation=organisation, user=user, defaults={"role": role}
+            )
+        return organisation
+
+    def _project(self, organisation, user, name, **fields) -> Project:
+        project = Project.objects.filter(organisation=organisation, name=name).first()
+        return project or services.project_create(
+            organisation=organisation, created_by=user, name=name, **fields
+        )
+
+    def _assessment(self, project, checklist, user, title, ratings, submit=False):
+        if project.assessments.filter(title=title).exists():
+            return 0
+        assessment = services.assessment_start(
+            project=project, checklist=checklist, title=title, started_by=user
+        )
+        _answer_all(assessment, user, ratings)
+        if submit:
+            services.assessment_submit(assessment=assessment, user=user, missing=[])
+        return 1
+
+    def _brand(self, checklist, dana) -> int:
+        brand = self._organisation(
+            "Northwind Apparel", Organisation.Kind.BRAND, {dana: Membership.Role.OWNER}
+        )
+        project = self._project(
+            brand,
+            dana,
+            "Worker hotline for Dhaka garment suppliers",
+            description="A free hotline and SMS line for workers in twelve supplier factories.",
+            countries="Bangladesh",
+            sector=Project.Sector.APPAREL,
+            stage=Project.Stage.PILOT,
+            channels=["hotline", "sms"],
+            migrant_workers=False,
+            minorities_present=True,
+            women_share=70,
+            technology_provider="VoiceLink Technologies",
+            local_partners="Dhaka Workers' Rights Centre",
+            unions="",
+        )
+        # Strong on paper, but nobody has decided how emergencies are handled: a remedy gap.
+        baseline = _ratings(
+            checklist,
+            "in_place_with_evidence",
+            {
+                "3.1": "planned",
+                "3.6": "planned",
+                "6.8": "planned",
+                "8.3": "in_place",
+                "9.4": "in_place",
+            },
+        )
+        follow_up = {key: (rating if key[0] in "123" else None) for key, rating in baseline.items()}
+        follow_up["3.1"] = "in_place"
+        return self._assessment(
+            project, checklist, dana, "Baseline, September 2026", baseline, submit=True
+        ) + self._assessment(project, checklist, dana, "Follow-up, November 2026", follow_up)
+
+    def _provider(self, checklist, dana, tariq) -> int:
+        provider = self._organisation(
+            "VoiceLink Technologies",
+            Organisation.Kind.TECHNOLOGY_PROVIDER,
+            {tariq: Membership.Role.OWNER, dana: Membership.Role.VIEWER},
+        )
+        project = self._project(
+            provider,
+            tariq,
+            "SMS pulse survey for electronics workers",
+            description="Monthly anonymous SMS surveys for migrant workers in three factories.",
+            countries="Malaysia",
+            sector=Project.Sector.ELECTRONICS,
+            stage=Project.Stage.PLANNING,
+            channels=["sms", "smartphone_app", "social_media"],
+            migrant_workers=True,
+            minorities_present=True,
+            women_share=45,
+            technology_provider="VoiceLink Technologies (ourselves)",
+            local_partners="Migrant Workers Support Network",
+            unions="",
+        )
+        # Every gated question in place; results are not yet linked to action (9.1): conditions.
+        ratings = _ratings(
+            checklist, "in_place", {"9.1": "planned", "9.4": "planned", "5.3": "planned"}
+        )
+        return self._assessment(
+            project, checklist, tariq, "Self-assessment, October 2026", ratings, submit=True
+        )

@@ -1,0 +1,492 @@
+"""Scoring: how an assessment's answers become scores, gaps and a readiness verdict.
+
+Pure functions over plain data: the rules are a checklist version's `scoring` mapping (see
+docs/checklist-format.md), the questions are `QuestionInput`s and the ratings a mapping of question
+key to rating. Nothing here reads the database or a request. docs/scoring.md has a worked example.
+
+- A question scores `weight * points` of its rating; the weight is `weights.critical` for a
+  critical question and `weights.standard` otherwise. An unanswered question scores 0 points but
+  still counts; a question that is not applicable counts nowhere (neither earned nor possible).
+- A group (overall, section, principle, flag) scores `earned / possible` as a percentage, where
+  `possible` is `weight * best points` over its applicable questions. A question counts fully in
+  each of its principles and flags.
+- A question is met at `met_rating` or better. An unmet critical question with a gate flag is a
+  blocking gap.
+- The verdict is the first level (best first) whose conditions all hold: overall score at least
+  `min_score`, answered share at least `min_answered`, and at most `max_unmet_critical` unmet
+  critical questions when the level sets it. With nothing applicable there is no score and no
+  answered share: such a level condition holds only if its minimum is 0. If no level holds (only
+  possible with a `max_unmet_critical` on the last level) the verdict is the last level.
+- Any blocking gap caps the verdict at `gates.verdict_cap`: the verdict is the worse (later) of
+  the two, whatever the score.
+
+Comparisons with thresholds use exact fractions, so float noise (79.99999...) cannot flip a
+verdict. A float in the rules is read as the decimal it is written as (0.1 is 1/10).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+NOT_APPLICABLE = "not_applicable"
+
+BLOCKING_GAP = "blocking_gap"
+SCORE_BELOW = "score_below"
+ANSWERED_BELOW = "answered_below"
+UNMET_CRITICAL = "unmet_critical"
+MET = "met"
+
+
+def _exact(value: Any) -> Fraction:
+    """A number from the rules as an exact fraction; a float is taken as the decimal it shows."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    key: str
+    section: str
+    principles: tuple[str, ...]
+    flags: tuple[str, ...]
+    critical: bool
+
+
+@dataclass(frozen=True)
+class Score:
+    """The score of a group of questions. `percent` is None when nothing in it is applicable."""
+
+    earned: float
+    possible: float
+    answered: int
+    applicable: int
+    total: int
+    # The exact sums behind `earned` and `possible`; filled from them when not given.
+    earned_exact: Fraction | None = field(default=None, repr=False, compare=False)
+    possible_exact: Fraction | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.earned_exact is None:
+            object.__setattr__(self, "earned_exact", _exact(self.earned))
+        if self.possible_exact is None:
+            object.__setattr__(self, "possible_exact", _exact(self.possible))
+
+    @property
+    def exact_percent(self) -> Fraction | None:
+        if not self.possible_exact or self.earned_exact is None:
+            return None
+        return 100 * self.earned_exact / self.possible_exact
+
+    @property
+    def percent(self) -> float | None:
+        exact = self.exact_percent
+        return None if exact is None else float(exact)
+
+    @property
+    def exact_answered_percent(self) -> Fraction | None:
+        return Fraction(100 * self.answered, self.applicable) if self.applicable else None
+
+    @property
+    def answered_percent(self) -> float | None:
+        exact = self.exact_answered_percent
+        return None if exact is None else float(exact)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An applicable flagged question below `met_rating` (or unanswered)."""
+
+    key: str
+    section: str
+    flags: tuple[str, ...]
+    critical: bool
+    rating: str | None
+    blocking: bool
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason for a verdict; `level` is the level not reached (or the verdict, for "met")."""
+
+    kind: str
+    level: str
+    questions: tuple[str, ...] = ()
+    flag: str | None = None
+    needed: float | None = None
+    actual: float | None = None
+    rating: str | None = None  # blocking_gap: the question's rating, None if unanswered
+
+
+@dataclass(frozen=True)
+class Result:
+    overall: Score
+    sections: dict[str, Score]
+    principles: dict[str, Score]
+    flags: dict[str, Score]
+    unmet_critical: tuple[str, ...]
+    blocking_gaps: tuple[Gap, ...]
+    gaps: tuple[Gap, ...]
+    verdict: str
+    uncapped_verdict: str
+    reasons: tuple[Reason, ...]
+
+
+@dataclass
+class _Tally:
+    # Sums in whole units of 1/denominator: exact, and much faster to add than Fractions.
+    earned: int = 0
+    possible: int = 0
+    answered: int = 0
+    applicable: int = 0
+    total: int = 0
+
+    def score(self, denominator: int) -> Score:
+        earned, possible = Fraction(self.earned, denominator), Fraction(self.possible, denominator)
+        return Score(
+            earned=float(earned),
+            possible=float(possible),
+            answered=self.answered,
+            applicable=self.applicable,
+            total=self.total,
+            earned_exact=earned,
+            possible_exact=possible,
+        )
+
+
+def _natural_key(key: str) -> tuple:
+    """Sort P2 before P10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key))
+
+
+def _reaches(percent: Fraction | None, minimum: Fraction) -> bool:
+    """With nothing applicable there is no percentage: only a minimum of 0 is reached."""
+    return minimum == 0 if percent is None else percent >= minimum
+
+
+def _level_failures(
+    level: Mapping[str, Any], overall: Score, unanswered: tuple[str, ...], unmet: tuple[str, ...]
+) -> list[Reason]:
+    """The conditions of `level` that do not hold, as reasons (empty: the level is reached)."""
+    failures = []
+    min_score = _exact(level["min_score"])
+    if not _reaches(overall.exact_percent, min_score):
+        failures.append(
+            Reason(SCORE_BELOW, level["key"], needed=float(min_score), actual=overall.percent)
+        )
+    min_answered = _exact(level["min_answered"])
+    if not _reaches(overall.exact_answered_percent, min_answered):
+        failures.append(
+            Reason(
+                ANSWERED_BELOW,
+                level["key"],
+                questions=unanswered,
+                needed=float(min_answered),
+                actual=overall.answered_percent,
+            )
+        )
+    allowed = level.get("max_unmet_critical")
+    if allowed is not None and len(unmet) > allowed:
+        failures.append(
+            Reason(
+                UNMET_CRITICAL,
+                level["key"],
+                questions=unmet,
+                needed=float(allowed),
+                actual=float(len(unmet)),
+            )
+        )
+    return failures
+
+
+def score_assessment(
+    rules: Mapping[str, Any],
+    questions: Sequence[QuestionInput],
+    ratings: Mapping[str, str | None],
+) -> Result:
+    """Judge one assessment by a checklist version's rules.
+
+    `ratings[key]` is a key of the rules' scale, NOT_APPLICABLE, or None / "" / missing for an
+    unanswered question. Ratings of keys that are not among `questions` are ignored. Raise
+    ValueError for a rating that is not in the scale, or rules that contradict themselves.
+    """
+    scale = rules["scale"]
+    points = {rating["key"]: _exact(rating["points"]) for rating in scale}
+    rank = {rating["key"]: index for index, rating in enumerate(scale)}
+    if NOT_APPLICABLE in points:
+        raise ValueError(f"the scale must not use the key {NOT_APPLICABLE!r}")
+    best = max(points.values())
+    met_rating = rules["met_rating"]
+    if met_rating not in rank:
+        raise ValueError(f"met_rating {met_rating!r} is not a rating of the scale")
+    weights = {
+        True: _exact(rules["weights"]["critical"]),
+        False: _exact(rules["weights"]["standard"]),
+    }
+    gate_flags = tuple(rules["gates"]["flags"])
+    levels = rules["levels"]
+    level_keys = [level["key"] for level in levels]
+    if not level_keys:
+        raise ValueError("the rules have no levels")
+    if rules["gates"]["verdict_cap"] not in level_keys:
+        raise ValueError(f"verdict_cap {rules['gates']['verdict_cap']!r} is not a level")
+    cap_index = level_keys.index(rules["gates"]["verdict_cap"])
+
+    # What a question adds to `earned` (by weight and rating) and `possible` (by weight), in units.
+    denominator = math.lcm(
+        *((weight * value).denominator for weight in weights.values() for value in points.values())
+    )
+    earned_units = {
+        (critical, key): int(weight * value * denominator)
+        for critical, weight in weights.items()
+        for key, value in points.items()
+    }
+    possible_units = {
+        critical: int(weight * best * denominator) for critical, weight in weights.items()
+    }
+
+    overall = _Tally()
+    sections: dict[str, _Tally] = {}
+    principles: dict[str, _Tally] = {}
+    flags: dict[str, _Tally] = {flag: _Tally() for flag in gate_flags}
+    unanswered: list[str] = []
+    unmet_critical: list[str] = []
+    gaps: list[Gap] = []
+    seen: set[str] = set()
+
+    for question in questions:
+        if question.key in seen:
+            raise ValueError(f"question {question.key} appears twice")
+        seen.add(question.key)
+        rating = ratings.get(question.key) or None
+        if rating is not None and rating != NOT_APPLICABLE and rating not in points:
+            raise ValueError(f"unknown rating {rating!r} for question {question.key}")
+
+        # dict.fromkeys: a principle or flag listed twice still counts once.
+        groups = [
+            overall,
+            sections.setdefault(question.section, _Tally()),
+            *(principles.setdefault(key, _Tally()) for key in dict.fromkeys(question.principles)),
+            *(flags.setdefault(key, _Tally()) for key in dict.fromkeys(question.flags)),
+        ]
+        for group in groups:
+            group.total += 1
+        if rating == NOT_APPLICABLE:
+            continue
+
+        earned = earned_units[question.critical, rating] if rating is not None else 0
+        possible = possible_units[question.critical] if rating is not None else 0
+        for group in groups:
+            group.applicable += 1
+            group.answered += rating is not None
+            group.earned += earned
+            group.possible += possible
+
+        if rating is None:
+            unanswered.append(question.key)
+        if rating is None or rank[rating] < rank[met_rating]:
+            if question.critical:
+                unmet_critical.append(question.key)
+            if question.flags:
+                blocking = question.critical and any(f in gate_flags for f in question.flags)
+                gaps.append(
+                    Gap(
+                        key=question.key,
+                        section=question.section,
+                        flags=tuple(question.flags),
+                        critical=question.critical,
+                        rating=rating,
+                        blocking=blocking,
+                    )
+                )
+
+    overall_score = overall.score(denominator)
+    unmet = tuple(unmet_critical)
+    failures = [_level_failures(level, overall_score, tuple(unanswered), unmet) for level in levels]
+    uncapped_index = next(
+        (index for index, failed in enumerate(failures) if not failed), len(levels) - 1
+    )
+    blocking_gaps = tuple(gap for gap in gaps if gap.blocking)
+    verdict_index = max(uncapped_index, cap_index) if blocking_gaps else uncapped_index
+
+    reasons: list[Reason] = []
+    if verdict_index == 0:
+        reasons.append(Reason(MET, level_keys[0]))
+    else:
+        if cap_index > 0:
+            # The gate keeps the verdict below the level just better than the cap.
+            for gap in blocking_gaps:
+                flag = next(f for f in gap.flags if f in gate_flags)
+                reasons.append(
+                    Reason(
+                        BLOCKING_GAP,
+                        level_keys[cap_index - 1],
+                        questions=(gap.key,),
+                        flag=flag,
+                        rating=gap.rating,
+                    )
+                )
+        for failed in failures[:verdict_index]:
+            reasons.extend(failed)
+
+    return Result(
+        overall=overall_score,
+        sections={key: tally.score(denominator) for key, tally in sections.items()},
+        principles={
+            key: principles[key].score(denominator) for key in sorted(principles, key=_natural_key)
+        },
+        flags={key: tally.score(denominator) for key, tally in flags.items()},
+        unmet_critical=unmet,
+        blocking_gaps=blocking_gaps,
+        gaps=blocking_gaps + tuple(gap for gap in gaps if not gap.blocking),
+        verdict=level_keys[verdict_index],
+        uncapped_verdict=level_keys[uncapped_index],
+        reasons=tuple(reasons),
+    )
+
+
+# --- Reasons in words ------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    if value == int(value):
+        return formats.number_format(int(value))
+    return formats.number_format(round(value, 2))
+
+
+def _shown_below(actual: float, needed: float) -> str:
+    """`actual` as a whole percentage, unless rounding would make it look like it reaches `needed`."""
+    if round(actual) < needed:
+        return formats.number_format(round(actual))
+    return formats.number_format(math.floor(actual * 10) / 10, decimal_pos=1)
+
+
+def reason_text(
+    reason: Reason,
+    rules: Mapping[str, Any],
+    question_texts: Mapping[str, str] | None = None,
+    *,
+    flag_labels: Mapping[str, str] | None = None,
+) -> str:
+    """One reason as a sentence, with the labels of the rules (flag keys unless labels are given)."""
+    level = {lv["key"]: lv["label"] for lv in rules["levels"]}[reason.level]
+    ratings = {rating["key"]: rating["label"] for rating in rules["scale"]}
+    met = ratings[rules["met_rating"]]
+    count = len(reason.questions)
+    questions = ", ".join(reason.questions)
+
+    if reason.kind == MET:
+        return _("All the conditions for %(level)s are met.") % {"level": level}
+
+    if reason.kind == BLOCKING_GAP:
+        key = reason.questions[0]
+        text = (question_texts or {}).get(key)
+        params = {
+            "flag": (flag_labels or {}).get(reason.flag or "", reason.flag),
+            "question": _("%(key)s (“%(text)s”)") % {"key": key, "text": text} if text else key,
+            "met": met,
+        }
+        if reason.rating is None:
+            return (
+                _(
+                    "Blocking gap in %(flag)s: question %(question)s is not answered yet; "
+                    "critical %(flag)s questions must be %(met)s before deployment."
+                )
+                % params
+            )
+        return _(
+            "Blocking gap in %(flag)s: question %(question)s is rated %(rating)s; "
+            "critical %(flag)s questions must be %(met)s before deployment."
+        ) % {**params, "rating": ratings[reason.rating]}
+
+    needed = reason.needed or 0.0
+    if reason.kind == SCORE_BELOW:
+        if reason.actual is None:
+            return _(
+                "No question applies, so there is no overall score; "
+                "%(level)s needs at least %(needed)s%%."
+            ) % {"level": level, "needed": _number(needed)}
+        return _("The overall score is %(actual)s%%; %(level)s needs at least %(needed)s%%.") % {
+            "actual": _shown_below(reason.actual, needed),
+            "level": level,
+            "needed": _number(needed),
+        }
+
+    if reason.kind == ANSWERED_BELOW:
+        if reason.actual is None:
+            return _(
+                "No question applies, so none is answered; "
+                "%(level)s needs at least %(needed)s%% answered."
+            ) % {"level": level, "needed": _number(needed)}
+        params = {
+            "actual": _shown_below(reason.actual, needed),
+            "count": count,
+            "level": level,
+            "needed": _number(needed),
+        }
+        if needed >= 100:
+            return (
+                ngettext(
+                    "%(actual)s%% of the applicable questions are answered (%(count)d is not); "
+                    "%(level)s needs every one answered.",
+                    "%(actual)s%% of the applicable questions are answered (%(count)d are not); "
+                    "%(level)s needs every one answered.",
+                    count,
+                )
+                % params
+            )
+        return (
+            ngettext(
+                "%(actual)s%% of the applicable questions are answered (%(count)d is not); "
+                "%(level)s needs at least %(needed)s%%.",
+                "%(actual)s%% of the applicable questions are answered (%(count)d are not); "
+                "%(level)s needs at least %(needed)s%%.",
+                count,
+            )
+            % params
+        )
+
+    if reason.kind == UNMET_CRITICAL:
+        params = {
+            "count": count,
+            "met": met,
+            "questions": questions,
+            "level": level,
+            "allowed": int(needed),
+        }
+        if needed == 0:
+            return (
+                ngettext(
+                    "%(count)d critical question is not yet %(met)s (%(questions)s); "
+                    "%(level)s allows none.",
+                    "%(count)d critical questions are not yet %(met)s (%(questions)s); "
+                    "%(level)s allows none.",
+                    count,
+                )
+                % params
+            )
+        return (
+            ngettext(
+                "%(count)d critical question is not yet %(met)s (%(questions)s); "
+                "%(level)s allows at most %(allowed)d.",
+                "%(count)d critical questions are not yet %(met)s (%(questions)s); "
+                "%(level)s allows at most %(allowed)d.",
+                count,
+            )
+            % params
+        )
+
+    raise ValueError(f"unknown reason kind {reason.kind!r}")

@@ -1,0 +1,142 @@
+"""Reads that join: everything a page needs about an assessment, in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .content import evaluate_condition
+from .models import Answer, Assessment, Question, Section
+from .scoring import NOT_APPLICABLE, QuestionInput, Result, score_assessment
+
+
+@dataclass
+class AssessmentState:
+    assessment: Assessment
+    sections: list[Section]
+    result: Result
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions.all()]
+
+    @property
+    def unanswered(self) -> list[Question]:
+        return [q for q in self.questions if q.state == "unanswered"]
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def neighbours(self, key: str) -> tuple[Section | None, Section | None]:
+        keys = [s.key for s in self.sections]
+        i = keys.index(key)
+        return (
+            self.sections[i - 1] if i > 0 else None,
+            self.sections[i + 1] if i + 1 < len(keys) else None,
+        )
+
+
+def rating_labels(scoring: dict) -> dict[str, str]:
+    labels = {r["key"]: r["label"] for r in scoring["scale"]}
+    labels[NOT_APPLICABLE] = scoring["not_applicable"]["label"]
+    return labels
+
+
+def assessment_state(assessment: Assessment) -> AssessmentState:
+    """Sections, questions with their answers and applicability, and the scores (3 queries).
+
+    Each question gets `answer` (or None), `applies` (False when the project's profile rules it
+    out), `rating` (what scoring sees) and `state`: unanswered, answered, not_applicable or
+    set_aside. Each section gets `answered` and `applicable` counts.
+    """
+    checklist = assessment.checklist
+    sections = checklist.sections_for_display()
+    answers = {
+        a.question_id: a
+        for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
+    }
+    profile = assessment.project.profile
+    labels = rating_labels(checklist.scoring)
+    inputs, ratings = [], {}
+    for section in sections:
+        section.answered = section.applicable = 0
+        for q in section.questions.all():
+            q.answer = answers.get(q.pk)
+            q.applies = evaluate_condition(q.applies_if, profile)
+            if not q.applies:
+                q.rating, q.state = NOT_APPLICABLE, "set_aside"
+            elif q.answer and q.answer.rating:
+                q.rating = q.answer.rating
+                q.state = "not_applicable" if q.rating == NOT_APPLICABLE else "answered"
+            else:
+                q.rating, q.state = None, "unanswered"
+            if q.state != "set_aside":
+                section.applicable += 1
+                section.answered += q.state != "unanswered"
+            q.rating_label = labels.get(q.rating or "", "")
+            ratings[q.key] = q.rating
+            inputs.append(
+                QuestionInput(
+                    key=q.key,
+                    section=section.key,
+                    principles=tuple(q.principles),
+                    flags=tuple(q.flags),
+                    critical=q.critical,
+                )
+            )
+    result = score_assessment(checklist.scoring, inputs, ratings)
+    return AssessmentState(assessment=assessment, sections=sections, result=result)
+
+
+def assessment_summary(state: AssessmentState) -> dict:
+    """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
+    from .charts import bar_chart
+    from .scoring import reason_text
+
+    checklist = state.assessment.checklist
+    rules = checklist.scoring
+    result = state.result
+    questions = {q.key: q for q in state.questions}
+    levels = {level["key"]: level for level in rules["levels"]}
+    labels = rating_labels(rules)
+    flags = checklist.flags
+    texts = {key: q.text for key, q in questions.items()}
+    gaps = []
+    for gap in result.gaps:
+        q = questions[gap.key]
+        gaps.append(
+            {
+                "key": gap.key,
+                "section": gap.section,
+                "text": q.text,
+                "blocking": gap.blocking,
+                "critical": gap.critical,
+                "flag_items": [flags[f] for f in gap.flags if f in flags],
+                "rating": gap.rating,
+                "rating_label": labels.get(gap.rating, "") if gap.rating else None,
+                "has_evidence": bool(q.answer and q.answer.has_evidence),
+                "good": q.guidance.get("good", ""),
+                "question": q,
+            }
+        )
+    thresholds = [
+        (float(level["min_score"]), level["label"])
+        for level in rules["levels"]
+        if 0 < level["min_score"] < 100
+    ]
+    section_rows = [
+        (f"{s.key}. {s.title}", result.sections[s.key].percent, "") for s in state.sections
+    ]
+    principle_rows = [
+        (f"{p['number']}. {p['title']}", result.principles[p["key"]].percent, "")
+        for p in checklist.document["principles"]
+        if p["key"] in result.principles
+    ]
+    return {
+        "verdict": levels[result.verdict],
+        "reasons": [reason_text(r, rules, texts) for r in result.reasons],
+        "gaps": gaps,
+        "blocking_gaps": [g for g in gaps if g["blocking"]],
+        "section_chart": bar_chart(section_rows, thresholds=thresholds),
+        "principle_chart": bar_chart(principle_rows, thresholds=thresholds),
+        "rating_labels": labels,
+    }
