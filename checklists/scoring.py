@@ -288,7 +288,7 @@ def score_assessment(
             continue
 
         earned = earned_units[question.critical, rating] if rating is not None else 0
-        possible = possible_units[question.critical] if rating is not None else 0
+        possible = possible_units[question.critical]
         for group in groups:
             group.applicable += 1
             group.answered += rating is not None
@@ -320,7 +320,7 @@ def score_assessment(
         (index for index, failed in enumerate(failures) if not failed), len(levels) - 1
     )
     blocking_gaps = tuple(gap for gap in gaps if gap.blocking)
-    verdict_index = max(uncapped_index, cap_index) if blocking_gaps else uncapped_index
+    verdict_index = cap_index if blocking_gaps else uncapped_index
 
     reasons: list[Reason] = []
     if verdict_index == 0:
