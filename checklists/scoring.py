@@ -320,7 +320,7 @@ def score_assessment(
         (index for index, failed in enumerate(failures) if not failed), len(levels) - 1
     )
     blocking_gaps = tuple(gap for gap in gaps if gap.blocking)
-    verdict_index = cap_index if blocking_gaps else uncapped_index
+    verdict_index = max(uncapped_index, cap_index) if blocking_gaps else uncapped_index
 
     reasons: list[Reason] = []
     if verdict_index == 0:
