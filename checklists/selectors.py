@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from .content import evaluate_condition
@@ -140,3 +142,28 @@ def assessment_summary(state: AssessmentState) -> dict:
         "principle_chart": bar_chart(principle_rows, thresholds=thresholds),
         "rating_labels": labels,
     }
+
+
+def integrity_hash(state: AssessmentState) -> str:
+    """SHA-256 over the checklist version's content hash and every answer, as printed on reports.
+
+    Anyone holding a report can compare it with the live assessment: if an answer, a note or a
+    link changed since the report was made, the hash differs. Who answered and when do not count.
+    """
+    answers = [
+        [
+            q.key,
+            q.answer.rating,
+            q.answer.na_justification,
+            q.answer.evidence_note,
+            list(q.answer.evidence_links),
+        ]
+        for q in state.questions
+        if q.answer is not None
+    ]
+    payload = json.dumps(
+        [state.assessment.checklist.content_hash, answers],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
