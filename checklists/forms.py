@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import ChecklistVersion, Organisation, Project, Question, User
+from .models import Action, ChecklistVersion, Organisation, Project, Question, User
 
 
 class SignupForm(auth_forms.BaseUserCreationForm):
@@ -243,3 +243,40 @@ class AnswerForm(forms.Form):
 
     def changed_by_user(self) -> bool:
         return answer_fingerprint(*self.values()) != self.cleaned_data.get("seen")
+
+
+class ActionForm(forms.Form):
+    owner = forms.CharField(label=_("Owner"), max_length=200, required=False)
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Action.Status.choices, initial=Action.Status.OPEN
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+
+
+class VerifyForm(forms.Form):
+    hash = forms.RegexField(
+        label=_("Integrity hash printed on the report"),
+        regex=r"^[0-9a-f]{16,64}$",
+        max_length=80,
+        error_messages={
+            "invalid": _("Type the 16 characters printed on the report (letters a-f and digits).")
+        },
+        help_text=_(
+            "It is in the footer of every page, for example 3f2a 9c01 77be 12d4. Spaces do not matter."
+        ),
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "hash" in data:
+            data = data.copy()
+            data["hash"] = "".join(data["hash"].split()).lower()
+        super().__init__(data, *args, **kwargs)

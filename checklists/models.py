@@ -450,3 +450,41 @@ class Answer(models.Model):
     @property
     def has_evidence(self) -> bool:
         return bool(self.evidence_note.strip() or self.evidence_links)
+
+
+class Action(models.Model):
+    """The team's plan to close one gap: who, by when, how far along.
+
+    Gaps are computed from the answers; an Action row exists only once someone has planned the
+    work, and it survives submission because the follow-up happens after the assessment.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="actions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    owner = models.CharField(
+        _("owner"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who is responsible: a person or a partner."),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.OPEN)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "question"], name="unique_action")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}: {self.get_status_display()}"

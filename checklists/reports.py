@@ -190,3 +190,81 @@ def blank_checklist_pdf(
         description=version.subtitle or None,
         generated_at=generated_at,
     )
+
+
+# --- The assessment readiness report -----------------------------------------------------
+
+
+def _next_step(gap: dict) -> str:
+    if gap["rating"] == "planned":
+        return _("Carry out the plan and record the evidence.")
+    return _("Agree who will put this in place, and by when.")
+
+
+def assessment_report_context(
+    assessment, *, generated_at: datetime | None = None
+) -> dict[str, Any]:
+    """Everything the report shows, for the PDF and the HTML preview alike (5 queries)."""
+    from .models import Action
+    from .selectors import assessment_state, assessment_summary, integrity_hash
+
+    state = assessment_state(assessment)
+    summary = assessment_summary(state)
+    checklist = assessment.checklist
+    questions = {q.key: q for q in state.questions}
+    planned = {a.question_id: a for a in Action.objects.filter(assessment=assessment)}
+    unmet_critical = [
+        key
+        for key in state.result.unmet_critical
+        if key not in {gap["key"] for gap in summary["gaps"]}
+    ]
+    actions = []
+    for gap in summary["gaps"] + [
+        {
+            "key": key,
+            "question": questions[key],
+            "rating": questions[key].rating,
+            "rating_label": questions[key].rating_label,
+            "blocking": False,
+            "flag_items": [],
+            "text": questions[key].text,
+            "good": questions[key].guidance.get("good", ""),
+        }
+        for key in unmet_critical
+    ]:
+        question = gap["question"]
+        actions.append({**gap, "next_step": _next_step(gap), "action": planned.get(question.pk)})
+    digest = integrity_hash(state)
+    return {
+        "assessment": assessment,
+        "project": assessment.project,
+        "organisation": assessment.project.organisation,
+        "checklist": checklist,
+        "source": checklist.source,
+        "scoring": checklist.scoring,
+        "state": state,
+        "result": state.result,
+        **summary,
+        "actions": actions,
+        "other_gaps": [g for g in summary["gaps"] if not g["blocking"]],
+        "integrity_hash": digest,
+        "integrity_short": " ".join(digest[i : i + 4] for i in range(0, 16, 4)),
+        "generated_at": generated_at or timezone.now(),
+        "is_draft": not assessment.is_submitted,
+        "document_language": checklist.language,
+        "section_chart_title": _("Score by section"),
+        "principle_chart_title": _("Score by WEST principle"),
+    }
+
+
+def assessment_report_pdf(assessment, *, generated_at: datetime | None = None) -> bytes:
+    context = assessment_report_context(assessment, generated_at=generated_at)
+    html = render_to_string("checklists/pdf/assessment_report.html", context)
+    return render_pdf(
+        html,
+        title=_("Readiness report: %(title)s") % {"title": assessment.title},
+        language=assessment.checklist.language,
+        description=_("WEST Principles readiness report for %(project)s")
+        % {"project": assessment.project.name},
+        generated_at=context["generated_at"],
+    )

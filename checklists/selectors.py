@@ -92,7 +92,6 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
 def assessment_summary(state: AssessmentState) -> dict:
     """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
     from .charts import bar_chart
-    from .scoring import reason_text
 
     checklist = state.assessment.checklist
     rules = checklist.scoring
@@ -135,7 +134,7 @@ def assessment_summary(state: AssessmentState) -> dict:
     ]
     return {
         "verdict": levels[result.verdict],
-        "reasons": [reason_text(r, rules, texts) for r in result.reasons],
+        "reasons": _reason_texts(result, rules, texts, flags),
         "gaps": gaps,
         "blocking_gaps": [g for g in gaps if g["blocking"]],
         "section_chart": bar_chart(section_rows, thresholds=thresholds),
@@ -167,3 +166,41 @@ def integrity_hash(state: AssessmentState) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+GROUP_BLOCKING_GAPS_ABOVE = 3
+
+
+def _reason_texts(result, rules: dict, texts: dict, flags: dict) -> list[str]:
+    """The verdict's reasons as sentences; many blocking gaps are grouped by flag, one line each,
+    so that the reasons stay readable and the gaps themselves are listed in full below them."""
+    from django.utils.translation import gettext as _
+
+    from .scoring import BLOCKING_GAP, reason_text
+
+    labels = {k: f["label"] for k, f in flags.items()}
+    blocking = [r for r in result.reasons if r.kind == BLOCKING_GAP]
+    others = [
+        reason_text(r, rules, texts, flag_labels=labels)
+        for r in result.reasons
+        if r.kind != BLOCKING_GAP
+    ]
+    if len(blocking) <= GROUP_BLOCKING_GAPS_ABOVE:
+        return [reason_text(r, rules, texts, flag_labels=labels) for r in blocking] + others
+    by_flag: dict[str, list[str]] = {}
+    for reason in blocking:
+        by_flag.setdefault(reason.flag, []).extend(reason.questions)
+    met = next(r["label"] for r in rules["scale"] if r["key"] == rules["met_rating"])
+    grouped = [
+        _(
+            "Blocking gaps in %(flag)s: %(keys)s. Critical questions about %(flag_lower)s must be %(met)s before deployment."
+        )
+        % {
+            "flag": labels.get(flag, flag),
+            "flag_lower": labels.get(flag, flag).lower(),
+            "keys": ", ".join(keys),
+            "met": met,
+        }
+        for flag, keys in by_flag.items()
+    ]
+    return grouped + others

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .content import ChecklistError, Problem, content_hash
 from .models import (
+    Action,
     Answer,
     Assessment,
     ChecklistVersion,
@@ -327,3 +328,19 @@ def assessment_visit_section(*, assessment: Assessment, section_key: str) -> Non
     """Remember where the team was, so that "Resume" brings them back there."""
     if assessment.last_section != section_key:
         Assessment.objects.filter(pk=assessment.pk).update(last_section=section_key)
+
+
+@transaction.atomic
+def action_update(
+    *, assessment: Assessment, question: Question, owner: str, due_date, status: str, user: User
+) -> Action:
+    """Plan the work on one gap. Allowed after submission: the follow-up comes afterwards."""
+    if question.checklist_id != assessment.checklist_id:
+        raise ValidationError(_("That question is not part of this assessment."))
+    action = Action.objects.filter(assessment=assessment, question=question).first() or Action(
+        assessment=assessment, question=question
+    )
+    action.owner, action.due_date, action.status, action.updated_by = owner, due_date, status, user
+    action.full_clean()
+    action.save()
+    return action

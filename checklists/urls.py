@@ -21,6 +21,15 @@ urlpatterns = [
     path("assessments/<int:pk>/review/", views.assessment_review, name="assessment-review"),
     path("assessments/<int:pk>/submit/", views.assessment_submit, name="assessment-submit"),
     path("assessments/<int:pk>/copy/", views.assessment_copy, name="assessment-copy"),
+    path("assessments/<int:pk>/report/", views.assessment_report, name="assessment-report"),
+    path(
+        "assessments/<int:pk>/report.pdf", views.assessment_report_pdf, name="assessment-report-pdf"
+    ),
+    path("assessments/<int:pk>/actions/", views.assessment_actions, name="assessment-actions"),
+    path("assessments/<int:pk>/verify/", views.assessment_verify, name="assessment-verify"),
+    path(
+        "assessments/<int:pk>/export.<str:fmt>", views.assessment_export, name="assessment-export"
+    ),
     path("checklists/", views.checklist_list, name="version-list"),
     path("checklists/<slug:slug>/<str:version>/", views.checklist_detail, name="version-detail"),
     path(

@@ -502,3 +502,114 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 with the reason, so that a refused form says what was wrong (and that nothing changed)."""
     message = exception.args[0] if getattr(exception, "args", None) else ""
     return render(request, "400.html", {"exception": message}, status=400)
+
+
+# --- Reports, actions, verification, exports -------------------------------------------------
+
+
+@login_required
+def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The readiness report as a web page: the same content as the PDF."""
+    from .reports import assessment_report_context
+
+    assessment = get_assessment_for(request.user, pk, VIEW)
+    context = assessment_report_context(assessment)
+    context["can_edit"] = EDIT in assessment.permissions
+    return render(request, "checklists/report_preview.html", context)
+
+
+@login_required
+def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
+
+    assessment = get_assessment_for(request.user, pk, VIEW)
+    response = HttpResponse(
+        reports.assessment_report_pdf(assessment), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="westcheck-report-{assessment.pk}.pdf"'
+    return response
+
+
+@login_required
+def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan the work on each gap: an owner, a due date and a status."""
+    from .forms import ActionForm
+    from .reports import assessment_report_context
+
+    assessment = get_assessment_for(request.user, pk, EDIT if request.method == "POST" else VIEW)
+    context = assessment_report_context(assessment)
+    can_edit = EDIT in assessment.permissions
+    items = context["actions"]
+    for item in items:
+        action = item["action"]
+        item["form"] = (
+            ActionForm(
+                request.POST if request.method == "POST" else None,
+                prefix=f"a{item['key']}",
+                initial={
+                    "owner": action.owner,
+                    "due_date": action.due_date,
+                    "status": action.status,
+                }
+                if action
+                else None,
+            )
+            if can_edit
+            else None
+        )
+    if request.method == "POST" and all(item["form"].is_valid() for item in items):
+        for item in items:
+            form = item["form"]
+            if form.has_changed():
+                services.action_update(
+                    assessment=assessment,
+                    question=item["question"],
+                    user=request.user,
+                    **form.cleaned_data,
+                )
+        messages.success(request, _("Action plan saved."))
+        return redirect("checklists:assessment-actions", assessment.pk)
+    return render(
+        request,
+        "checklists/assessment_actions.html",
+        {**context, "items": items, "can_edit": can_edit},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check the integrity hash printed on a report against the live answers."""
+    from .forms import VerifyForm
+    from .selectors import integrity_hash
+
+    assessment = get_assessment_for(request.user, pk, VIEW)
+    form = VerifyForm(request.GET or None)
+    outcome = None
+    if form.is_valid():
+        current = integrity_hash(assessment_state(assessment))
+        outcome = "match" if current.startswith(form.cleaned_data["hash"]) else "mismatch"
+    return render(
+        request,
+        "checklists/assessment_verify.html",
+        {"assessment": assessment, "project": assessment.project, "form": form, "outcome": outcome},
+    )
+
+
+@login_required
+def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    from .data_exchange import assessment_csv, assessment_to_dict
+
+    assessment = get_assessment_for(request.user, pk, VIEW)
+    state = assessment_state(assessment)
+    name = f"westcheck-assessment-{assessment.pk}"
+    if fmt == "csv":
+        response = HttpResponse(assessment_csv(state), content_type="text/csv; charset=utf-8")
+    elif fmt == "json":
+        response = JsonResponse(
+            assessment_to_dict(state), json_dumps_params={"indent": 2, "ensure_ascii": False}
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

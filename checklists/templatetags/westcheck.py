@@ -11,3 +11,20 @@ register = template.Library()
 def channel_label(value: str) -> str:
     """The readable, translated name of a project channel key ("social_media" -> "Social media")."""
     return str(dict(Project.Channel.choices).get(value, value))
+
+
+RATING_CODES = {
+    "not_started": "0",
+    "planned": "P",
+    "in_place": "IP",
+    "in_place_with_evidence": "E",
+    "not_applicable": "n/a",
+    "": "?",
+}
+
+
+@register.filter
+def rating_code(value: str | None) -> str:
+    """A short code for a rating, printed in the heat map cells next to their colour."""
+    value = value or ""
+    return RATING_CODES.get(value, value[:2].upper())

@@ -1,0 +1,1111 @@
+"""The assessment walk-through: organisations, projects, answering sections, review and submit.
+
+Requests are made the way the section page's form makes them: every applicable question of the
+section sends its fields (`q<key>-rating`, `-na_justification`, `-evidence_note`,
+`-evidence_links`, and the hidden `-revision` and `-seen`), as rendered from
+`AnswerForm.initial_for`, with the values a person chose typed over them. Unchecked radio buttons
+send nothing, like a browser. The test client does not enforce CSRF.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from checklists import services
+from checklists import urls as checklist_urls
+from checklists.content import evaluate_condition
+from checklists.forms import AnswerForm, answer_fingerprint
+from checklists.models import (
+    Answer,
+    Assessment,
+    ChecklistVersion,
+    Membership,
+    Organisation,
+    Project,
+    Question,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+EVIDENCE = {"rating": "in_place_with_evidence", "evidence_note": "Signed policy, version 2."}
+PROFILE = {
+    "name": "Dhaka garment hotline",
+    "description": "A hotline for workers in three supplier factories.",
+    "countries": "Bangladesh",
+    "sector": Project.Sector.APPAREL,
+    "channels": ["sms", "hotline"],
+    "migrant_workers": False,
+    "minorities_present": False,
+    "women_share": 70,
+    "technology_provider": "Callwise",
+    "local_partners": "Awaj Foundation",
+    "unions": "",
+    "stage": Project.Stage.PLANNING,
+}
+# The profile under which all 60 questions apply (2.4, 5.1 and 6.13 are conditional).
+EVERYTHING_APPLIES = {
+    "migrant_workers": True,
+    "minorities_present": True,
+    "channels": ["sms", "social_media"],
+}
+
+
+# --- People and their work -----------------------------------------------------------------
+
+
+def _user(email: str, name: str) -> User:
+    return User.objects.create_user(email=email, name=name, password=PASSWORD)
+
+
+def _member(organisation: Organisation, user: User, role: str) -> User:
+    # There is no invitation service yet: the membership row is the whole of it.
+    Membership.objects.create(organisation=organisation, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def checklist() -> ChecklistVersion:
+    return ChecklistVersion.objects.get(slug="west-operations-checklist", version="2019-03")
+
+
+@pytest.fixture
+def organisation(owner) -> Organisation:
+    return services.organisation_create(
+        name="Threadline Apparel", kind=Organisation.Kind.BRAND, owner=owner
+    )
+
+
+@pytest.fixture
+def editor(organisation) -> User:
+    return _member(
+        organisation, _user("edith@brand.example", "Edith Editor"), Membership.Role.EDITOR
+    )
+
+
+@pytest.fixture
+def viewer(organisation) -> User:
+    return _member(
+        organisation, _user("victor@brand.example", "Victor Viewer"), Membership.Role.VIEWER
+    )
+
+
+@pytest.fixture
+def project(organisation, owner) -> Project:
+    return services.project_create(organisation=organisation, created_by=owner, **PROFILE)
+
+
+@pytest.fixture
+def assessment(project, checklist, owner) -> Assessment:
+    return services.assessment_start(
+        project=project, checklist=checklist, title="Baseline, March 2026", started_by=owner
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_owner(owner) -> Client:
+    return client_for(owner)
+
+
+@pytest.fixture
+def as_editor(editor) -> Client:
+    return client_for(editor)
+
+
+@pytest.fixture
+def as_viewer(viewer) -> Client:
+    return client_for(viewer)
+
+
+@pytest.fixture
+def as_outsider(outsider) -> Client:
+    return client_for(outsider)
+
+
+# --- Answers and the form that sends them --------------------------------------------------
+
+
+def _values(value: str | dict | None) -> dict:
+    """An answer given as a rating key, or as a dict of AnswerForm fields."""
+    if value is None:
+        return {}
+    return {"rating": value} if isinstance(value, str) else dict(value)
+
+
+def record(assessment: Assessment, user: User, answers: dict[str, str | dict]) -> None:
+    """Save answers through the service, each from its current revision."""
+    questions = {q.key: q for q in assessment.checklist.questions.filter(key__in=answers)}
+    revisions = dict(assessment.answers.values_list("question__key", "revision"))
+    changes = []
+    for key, value in answers.items():
+        fields = _values(value)
+        fields["evidence_links"] = tuple(fields.get("evidence_links", ()))
+        changes.append(
+            services.AnswerChange(
+                question=questions[key], expected_revision=revisions.get(key, 0), **fields
+            )
+        )
+    assert services.answers_record(assessment=assessment, user=user, changes=changes) == []
+
+
+def applicable_questions(assessment: Assessment, section_key: str | None = None) -> list[Question]:
+    project = Project.objects.get(pk=assessment.project_id)
+    questions = assessment.checklist.questions.select_related("section").order_by("position")
+    if section_key is not None:
+        questions = questions.filter(section__key=section_key)
+    return [q for q in questions if evaluate_condition(q.applies_if, project.profile)]
+
+
+def answer_everything(
+    assessment: Assessment, user: User, exceptions: dict[str, str | dict] | None = None
+) -> None:
+    """Every applicable question in place with evidence, except those given."""
+    exceptions = exceptions or {}
+    record(
+        assessment,
+        user,
+        {q.key: exceptions.get(q.key, EVIDENCE) for q in applicable_questions(assessment)},
+    )
+
+
+def initial_for_section(assessment: Assessment, section_key: str) -> dict[str, dict]:
+    """What the section page renders into each question's form, as AnswerForm.initial_for says."""
+    answers = {a.question_id: a for a in assessment.answers.all()}
+    return {
+        q.key: AnswerForm.initial_for(answers.get(q.pk))
+        for q in applicable_questions(assessment, section_key)
+    }
+
+
+def initial_from_page(response) -> dict[str, dict]:
+    """The initial values the section page was rendered with, read from its context."""
+    return {
+        q.key: dict(q.form.initial)
+        for q in response.context["section"].questions.all()
+        if q.form is not None
+    }
+
+
+def _question_fields(key: str, initial: dict, value: str | dict | None) -> dict:
+    fields = {"rating": "", "na_justification": "", "evidence_note": "", "evidence_links": ""}
+    fields |= initial | _values(value)
+    if isinstance(fields["evidence_links"], list | tuple):
+        fields["evidence_links"] = "\n".join(fields["evidence_links"])
+    data = {f"q{key}-{name}": str(v) for name, v in fields.items()}
+    if not fields["rating"]:
+        del data[f"q{key}-rating"]  # no radio button checked: the browser sends nothing
+    return data
+
+
+def section_data(
+    assessment: Assessment,
+    section_key: str,
+    values: dict[str, str | dict] | None = None,
+    *,
+    initial: dict[str, dict] | None = None,
+    action: str | None = "continue",
+) -> dict:
+    """The POST body of a section's form: every applicable question, `values` typed over."""
+    values = values or {}
+    initial = initial if initial is not None else initial_for_section(assessment, section_key)
+    data = {}
+    for key, question_initial in initial.items():
+        data |= _question_fields(key, question_initial, values.get(key))
+    if action is not None:
+        data["action"] = action
+    return data
+
+
+def autosave_data(
+    assessment: Assessment, key: str, value: str | dict, *, initial: dict | None = None
+) -> dict:
+    """What static/js/autosave.js posts: one question's fields and `autosave=<key>`."""
+    section_key = key.split(".")[0]
+    question_initial = initial or initial_for_section(assessment, section_key)[key]
+    return {**_question_fields(key, question_initial, value), "autosave": key}
+
+
+def section_url(assessment: Assessment, section_key: str) -> str:
+    return reverse("checklists:assessment-section", args=[assessment.pk, section_key])
+
+
+def stored(assessment: Assessment) -> dict[str, tuple]:
+    return {
+        a.question.key: (a.rating, a.na_justification, a.evidence_note, a.evidence_links)
+        for a in assessment.answers.select_related("question")
+    }
+
+
+def database_snapshot() -> tuple:
+    """Every answer and assessment row, to show that a refused request changed nothing."""
+    answers = list(
+        Answer.objects.order_by("pk").values_list(
+            "pk",
+            "assessment_id",
+            "question_id",
+            "rating",
+            "na_justification",
+            "evidence_note",
+            "evidence_links",
+            "answered_by_id",
+            "answered_at",
+            "revision",
+        )
+    )
+    assessments = list(
+        Assessment.objects.order_by("pk").values_list(
+            "pk", "status", "last_section", "updated_at", "submitted_at", "submitted_by_id"
+        )
+    )
+    return answers, assessments
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def message_texts(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+# --- 1. Organisations, projects and starting an assessment ---------------------------------
+
+
+def test_dashboard_asks_anonymous_visitors_to_sign_in(client):
+    response = client.get(reverse("checklists:dashboard"))
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={reverse('checklists:dashboard')}"
+
+
+def test_user_without_an_organisation_is_sent_to_create_one(as_outsider):
+    response = as_outsider.get(reverse("checklists:project-create"))
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:organisation-create")
+    assert message_texts(response) == ["First tell us about your organisation."]
+    assert "Set up your organisation" in as_outsider.get(reverse("checklists:dashboard")).text
+
+
+def test_creating_an_organisation_makes_the_user_its_owner(as_outsider, outsider):
+    response = as_outsider.post(
+        reverse("checklists:organisation-create"), {"name": "Awaj Foundation", "kind": "ngo"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:project-create")
+    membership = Membership.objects.get(user=outsider)
+    assert membership.organisation.name == "Awaj Foundation"
+    assert membership.organisation.kind == Organisation.Kind.NGO
+    assert membership.role == Membership.Role.OWNER
+
+
+def _project_form(organisation: Organisation, **overrides) -> dict:
+    data = {
+        **PROFILE,
+        "organisation": organisation.pk,
+        "channels": ["sms", "social_media"],
+        "migrant_workers": "True",
+        "minorities_present": "False",
+        "women_share": "62",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_project_create_form_saves_the_profile(as_owner, organisation, owner):
+    response = as_owner.post(reverse("checklists:project-create"), _project_form(organisation))
+    project = Project.objects.get()
+    assert response.status_code == 302
+    assert response.url == project.get_absolute_url()
+    assert project.organisation == organisation
+    assert project.created_by == owner
+    assert project.channels == ["sms", "social_media"]
+    assert project.migrant_workers is True
+    assert project.minorities_present is False
+    assert project.women_share == 62
+    assert project.profile == {
+        "migrant_workers": True,
+        "minorities_present": False,
+        "channels": ["sms", "social_media"],
+        "stage": "planning",
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"women_share": "150"}, "women_share", "Give a percentage between 0 and 100."),
+        (
+            {"channels": ["sms", "carrier_pigeon"]},
+            "channels",
+            "Select a valid choice. carrier_pigeon is not one of the available choices.",
+        ),
+    ],
+    ids=["women_share-150", "unknown-channel"],
+)
+def test_project_create_form_refuses_a_bad_profile(
+    as_owner, organisation, overrides, field, message
+):
+    response = as_owner.post(
+        reverse("checklists:project-create"), _project_form(organisation, **overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field]
+    assert message in response.text
+    assert not Project.objects.exists()
+
+
+def test_starting_an_assessment_opens_section_one(as_owner, project, checklist, owner):
+    response = as_owner.post(
+        reverse("checklists:assessment-create", args=[project.pk]),
+        {"title": "Baseline", "checklist": checklist.pk},
+    )
+    assessment = Assessment.objects.get()
+    assert response.status_code == 302
+    assert response.url == section_url(assessment, "1")
+    assert assessment.project == project
+    assert assessment.checklist == checklist
+    assert assessment.started_by == owner
+    assert assessment.status == Assessment.Status.DRAFT
+
+
+# --- 2. Who may do what --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    viewer: int  # status for a viewer member
+    editor: int  # status for an editor member
+
+    def url(self, project: Project, assessment: Assessment) -> str:
+        if self.name.startswith("project-") or self.name == "assessment-create":
+            return reverse(f"checklists:{self.name}", args=[project.pk])
+        if self.name == "assessment-section":
+            return section_url(assessment, "3")
+        return reverse(f"checklists:{self.name}", args=[assessment.pk])
+
+    def data(self, project: Project, assessment: Assessment) -> dict[str, Any]:
+        """A valid POST body: refusals are then about access, never about the data."""
+        if self.name == "project-edit":
+            return _project_form(project.organisation, name="Renamed by a stranger")
+        if self.name == "assessment-create":
+            return {"title": "Unwanted", "checklist": assessment.checklist_id}
+        if self.name == "assessment-section":
+            return section_data(assessment, "3", {"3.1": "in_place"})
+        return {}
+
+    def call(self, client: Client, project: Project, assessment: Assessment):
+        url = self.url(project, assessment)
+        if self.method == "GET":
+            return client.get(url)
+        return client.post(url, self.data(project, assessment))
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.name}"
+
+
+ENDPOINTS = [
+    Endpoint("project-detail", "GET", viewer=200, editor=200),
+    Endpoint("project-edit", "GET", viewer=403, editor=200),
+    Endpoint("project-edit", "POST", viewer=403, editor=302),
+    Endpoint("assessment-create", "GET", viewer=403, editor=200),
+    Endpoint("assessment-create", "POST", viewer=403, editor=302),
+    Endpoint("assessment-detail", "GET", viewer=200, editor=200),
+    Endpoint("assessment-section", "GET", viewer=200, editor=200),
+    Endpoint("assessment-section", "POST", viewer=403, editor=302),
+    Endpoint("assessment-review", "GET", viewer=200, editor=200),
+    Endpoint("assessment-submit", "POST", viewer=403, editor=302),
+    Endpoint("assessment-copy", "POST", viewer=403, editor=302),
+]
+each_endpoint = pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+
+
+def test_every_project_and_assessment_url_is_in_the_access_tests():
+    names = {
+        p.name
+        for p in checklist_urls.urlpatterns
+        if isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern)
+    }
+    assert names == {e.name for e in ENDPOINTS}
+
+
+@each_endpoint
+def test_outsider_gets_404_and_changes_nothing(as_outsider, project, assessment, endpoint):
+    before = database_snapshot(), list(Project.objects.values())
+    assert endpoint.call(as_outsider, project, assessment).status_code == 404
+    assert (database_snapshot(), list(Project.objects.values())) == before
+
+
+@each_endpoint
+def test_anonymous_visitor_is_sent_to_sign_in(client, project, assessment, endpoint):
+    before = database_snapshot()
+    response = endpoint.call(client, project, assessment)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login") + "?next=")
+    assert database_snapshot() == before
+
+
+@each_endpoint
+def test_viewer_may_read_but_not_change(as_viewer, project, assessment, endpoint):
+    before = database_snapshot(), list(Project.objects.values())
+    response = endpoint.call(as_viewer, project, assessment)
+    assert response.status_code == endpoint.viewer
+    if endpoint.viewer == 403:
+        assert (database_snapshot(), list(Project.objects.values())) == before
+
+
+@each_endpoint
+def test_editor_may_read_and_change(as_editor, project, assessment, endpoint):
+    assert endpoint.call(as_editor, project, assessment).status_code == endpoint.editor
+
+
+def test_viewer_sees_sections_read_only(as_viewer, assessment, owner):
+    record(assessment, owner, {"3.1": "planned"})
+    response = as_viewer.get(section_url(assessment, "3"))
+    assert response.status_code == 200
+    assert "<form method=\"post\" novalidate" not in response.text
+    assert 'name="q3.1-rating"' not in response.text
+    assert "Planned" in response.text
+    assert "Answered by Olivia Owner" in response.text
+    # A viewer's visit is not where the team left off.
+    assert Assessment.objects.get(pk=assessment.pk).last_section == ""
+
+
+def test_posting_to_another_organisations_assessment_is_404_and_changes_nothing(
+    as_outsider, outsider, assessment, checklist
+):
+    own_organisation = services.organisation_create(name="Elsewhere", kind="ngo", owner=outsider)
+    services.project_create(organisation=own_organisation, created_by=outsider, **PROFILE)
+    before = database_snapshot()
+    data = section_data(assessment, "3", {"3.1": EVIDENCE})
+    assert as_outsider.post(section_url(assessment, "3"), data).status_code == 404
+    autosave = autosave_data(assessment, "3.1", "in_place")
+    assert as_outsider.post(section_url(assessment, "3"), autosave).status_code == 404
+    assert database_snapshot() == before
+
+
+# --- 3. Saving a section and moving on -----------------------------------------------------
+
+
+def test_saving_a_section_stores_the_answers_and_opens_the_next(as_owner, assessment, owner):
+    data = section_data(
+        assessment,
+        "3",
+        {
+            "3.1": "planned",
+            "3.2": {
+                "rating": "in_place_with_evidence",
+                "evidence_links": ["https://intranet.example/remedy-policy.pdf"],
+            },
+        },
+    )
+    response = as_owner.post(section_url(assessment, "3"), data)
+    assert response.status_code == 302
+    assert response.url == section_url(assessment, "4")
+    assert stored(assessment) == {
+        "3.1": ("planned", "", "", []),
+        "3.2": ("in_place_with_evidence", "", "", ["https://intranet.example/remedy-policy.pdf"]),
+    }
+    answer = assessment.answers.get(question__key="3.1")
+    assert (answer.answered_by, answer.revision) == (owner, 1)
+
+
+def test_saving_unchanged_answers_writes_nothing(as_owner, assessment, owner):
+    record(assessment, owner, {"3.1": "planned"})
+    before = database_snapshot()
+    response = as_owner.post(section_url(assessment, "3"), section_data(assessment, "3"))
+    assert response.status_code == 302
+    answers, _ = database_snapshot()
+    assert answers == before[0]
+
+
+@pytest.mark.parametrize(
+    ("action", "target"),
+    [
+        ("exit", "detail"),
+        ("goto-5", "5"),
+        ("previous", "2"),
+        ("continue", "4"),
+        ("goto-99", "4"),
+    ],
+)
+def test_section_buttons_decide_where_to_go_after_saving(as_owner, assessment, action, target):
+    data = section_data(assessment, "3", {"3.1": "planned"}, action=action)
+    response = as_owner.post(section_url(assessment, "3"), data)
+    assert response.status_code == 302
+    expected = assessment.get_absolute_url() if target == "detail" else section_url(assessment, target)
+    assert response.url == expected
+    assert stored(assessment)["3.1"][0] == "planned"
+
+
+def test_save_and_exit_says_the_answers_are_saved(as_owner, assessment):
+    data = section_data(assessment, "3", {"3.1": "planned"}, action="exit")
+    response = as_owner.post(section_url(assessment, "3"), data, follow=True)
+    assert "Your answers are saved" in response.text
+
+
+def test_the_last_section_leads_to_the_review(as_owner, assessment):
+    response = as_owner.post(section_url(assessment, "9"), section_data(assessment, "9"))
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:assessment-review", args=[assessment.pk])
+    page = as_owner.get(section_url(assessment, "9")).text
+    assert "Save and check your answers" in page
+
+
+def test_continue_link_resumes_at_the_last_section_visited(as_owner, assessment, owner):
+    detail = as_owner.get(assessment.get_absolute_url())
+    assert f'href="{section_url(assessment, "1")}">Start answering<' in detail.text
+
+    record(assessment, owner, {"1.1": "planned"})
+    assert as_owner.get(section_url(assessment, "6")).status_code == 200
+    assert Assessment.objects.get(pk=assessment.pk).last_section == "6"
+    detail = as_owner.get(assessment.get_absolute_url())
+    assert detail.context["resume_key"] == "6"
+    assert f'href="{section_url(assessment, "6")}">Continue<' in detail.text
+
+
+def test_unknown_section_is_404(as_owner, assessment):
+    assert as_owner.get(section_url(assessment, "10")).status_code == 404
+
+
+# --- 4. Tampered and invalid posts ---------------------------------------------------------
+
+
+@pytest.fixture
+def answered(assessment, owner) -> Assessment:
+    """Section 3 partly answered, so that "nothing changed" covers existing rows too."""
+    record(assessment, owner, {"3.1": "planned", "3.2": EVIDENCE})
+    return assessment
+
+
+def _refused(client: Client, assessment: Assessment, data: dict, section_key: str = "3"):
+    before = database_snapshot()
+    response = client.post(section_url(assessment, section_key), data)
+    assert database_snapshot() == before
+    return response
+
+
+def test_unknown_question_in_the_field_names_is_400(as_owner, answered):
+    data = section_data(answered, "3", {"3.1": "in_place"})
+    data |= _question_fields("9.99", AnswerForm.initial_for(None), "in_place")
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 400
+    assert (
+        "This form names questions that are not in section 3 or do not apply: 9.99."
+        in response.text
+    )
+    assert "Nothing was changed." in response.text
+
+
+def test_question_of_another_section_is_400(as_owner, answered):
+    data = section_data(answered, "3", {"3.1": "in_place"})
+    data |= section_data(answered, "4", {"4.1": "in_place"}, action=None)
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 400
+    assert "not in section 3 or do not apply: 4.1, 4.2, 4.3, 4.4, 4.5." in response.text
+
+
+def test_question_that_does_not_apply_is_400(as_owner, assessment):
+    """2.4 applies only when migrant workers are involved; this project has none."""
+    assert "2.4" not in initial_for_section(assessment, "2")
+    data = section_data(assessment, "2", {"2.1": "planned"})
+    data |= _question_fields("2.4", AnswerForm.initial_for(None), "in_place")
+    response = _refused(as_owner, assessment, data, "2")
+    assert response.status_code == 400
+    assert "not in section 2 or do not apply: 2.4." in response.text
+    autosave = autosave_data(assessment, "2.4", "in_place", initial=AnswerForm.initial_for(None))
+    assert _refused(as_owner, assessment, autosave, "2").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field", "message"),
+    [
+        (
+            "3.1",
+            "perfect",
+            "rating",
+            "Choose one of the ratings offered for this question.",
+        ),
+        (
+            "3.1",
+            {"rating": "not_applicable", "na_justification": "We have no workers."},
+            "rating",
+            "Choose one of the ratings offered for this question.",
+        ),
+        (
+            "3.4",
+            EVIDENCE | {"evidence_note": "x" * 1_000_000},
+            "evidence_note",
+            "Ensure this value has at most 5000 characters (it has 1000000).",
+        ),
+        (
+            "3.4",
+            {"rating": "in_place_with_evidence"},
+            "evidence_note",
+            "Add a note or a link showing the evidence, or choose “In place”.",
+        ),
+        (
+            "3.4",
+            {"rating": "in_place_with_evidence", "evidence_links": ["javascript:alert(1)"]},
+            "evidence_links",
+            "“javascript:alert(1)” is not a web address starting with http:// or https://.",
+        ),
+        (
+            "3.4",
+            {
+                "rating": "in_place_with_evidence",
+                "evidence_links": [f"https://files.example/{n}.pdf" for n in range(11)],
+            },
+            "evidence_links",
+            "Give at most 10 links; put the rest in one shared folder.",
+        ),
+        (
+            "3.4",
+            {"rating": "in_place", "revision": "not a number"},
+            "revision",
+            "Enter a whole number.",
+        ),
+    ],
+    ids=[
+        "rating-outside-the-scale",
+        "not-applicable-not-allowed",
+        "one-megabyte-note",
+        "evidence-rating-without-evidence",
+        "javascript-link",
+        "eleven-links",
+        "revision-not-a-number",
+    ],
+)
+def test_invalid_answer_is_refused_with_a_clear_error(
+    as_owner, answered, key, value, field, message
+):
+    # 3.3 changes too: a section is saved whole or not at all.
+    data = section_data(answered, "3", {key: value, "3.3": "in_place"})
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 422
+    form = next(f for q, f in response.context["errors"] if q.key == key)
+    assert form.errors[field] == [message]
+    assert "Some answers need your attention" in response.text
+    assert message[:40] in response.text
+
+
+def test_not_applicable_needs_a_justification(as_owner, assessment):
+    data = section_data(assessment, "2", {"2.1": {"rating": "not_applicable"}})
+    response = _refused(as_owner, assessment, data, "2")
+    assert response.status_code == 422
+    assert "Say why this question does not apply." in response.text
+
+    data = section_data(
+        assessment,
+        "2",
+        {"2.1": {"rating": "not_applicable", "na_justification": "Single-site pilot."}},
+    )
+    assert as_owner.post(section_url(assessment, "2"), data).status_code == 302
+    assert stored(assessment)["2.1"] == ("not_applicable", "Single-site pilot.", "", [])
+
+
+def test_posting_to_a_submitted_assessment_is_403_and_changes_nothing(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    data = section_data(assessment, "3", {"3.1": "planned"})
+    response = _refused(as_owner, assessment, data)
+    assert response.status_code == 403
+    assert "submitted and can no longer be changed" in response.text
+    autosave = autosave_data(assessment, "3.1", "planned")
+    assert _refused(as_owner, assessment, autosave).status_code == 403
+
+
+def test_autosave_of_an_unknown_question_is_400(as_owner, answered):
+    data = {**autosave_data(answered, "3.1", "in_place"), "autosave": "9.99"}
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 400
+    assert "Unknown question 9.99." in response.text
+
+
+# --- 5. Two people editing at once ---------------------------------------------------------
+
+
+def test_stale_save_is_refused_and_shows_the_other_persons_answer(
+    as_owner, as_editor, assessment
+):
+    page_a = as_owner.get(section_url(assessment, "3"))
+    page_b = as_editor.get(section_url(assessment, "3"))
+    seen_by_a, seen_by_b = initial_from_page(page_a), initial_from_page(page_b)
+    assert seen_by_b["3.1"] == AnswerForm.initial_for(None)
+
+    response = as_owner.post(
+        section_url(assessment, "3"), section_data(assessment, "3", {"3.1": "planned"}, initial=seen_by_a)
+    )
+    assert response.status_code == 302
+
+    stale = section_data(assessment, "3", {"3.1": "in_place"}, initial=seen_by_b)
+    before = database_snapshot()
+    response = as_editor.post(section_url(assessment, "3"), stale)
+    assert response.status_code == 409
+    assert database_snapshot() == before
+    assert stored(assessment)["3.1"][0] == "planned"
+    assert list(response.context["conflicts"]) == ["3.1"]
+    assert "Olivia Owner changed this answer at" in response.text
+    assert "It is now: <strong>Planned</strong>" in response.text
+    assert "Nothing was saved." in response.text
+    # The page keeps B's choice and carries the current revision, so saving again is deliberate.
+    assert 'value="in_place" class="form-check-input" id="id_q3.1-rating_2" checked' in response.text
+    hidden = hidden_inputs(response.text)
+    assert hidden["q3.1-revision"] == "1"
+    assert hidden["q3.1-seen"] == answer_fingerprint("planned", "", "", [])
+
+    again = stale | hidden
+    response = as_editor.post(section_url(assessment, "3"), again)
+    assert response.status_code == 302
+    answer = assessment.answers.get(question__key="3.1")
+    assert (answer.rating, answer.revision, answer.answered_by.name) == ("in_place", 2, "Edith Editor")
+
+
+def test_stale_save_that_leaves_the_contested_answer_alone_saves_the_rest(
+    as_owner, as_editor, assessment, owner
+):
+    seen_by_b = initial_from_page(as_editor.get(section_url(assessment, "3")))
+    record(assessment, owner, {"3.1": "planned"})
+
+    response = as_editor.post(
+        section_url(assessment, "3"),
+        section_data(assessment, "3", {"3.2": "in_place"}, initial=seen_by_b),
+    )
+    assert response.status_code == 302
+    assert stored(assessment) == {"3.1": ("planned", "", "", []), "3.2": ("in_place", "", "", [])}
+    assert assessment.answers.get(question__key="3.1").answered_by == owner
+
+
+def test_stale_save_of_the_same_answer_is_not_a_conflict(as_editor, assessment, owner):
+    seen_by_b = initial_from_page(as_editor.get(section_url(assessment, "3")))
+    record(assessment, owner, {"3.1": "planned"})
+    data = section_data(assessment, "3", {"3.1": "planned"}, initial=seen_by_b)
+    assert as_editor.post(section_url(assessment, "3"), data).status_code == 302
+    assert assessment.answers.get(question__key="3.1").revision == 1
+
+
+def test_autosave_conflict_is_409_json_with_a_message(as_editor, assessment, owner):
+    seen_by_b = initial_from_page(as_editor.get(section_url(assessment, "3")))
+    record(assessment, owner, {"3.1": "planned"})
+    before = database_snapshot()
+    data = autosave_data(assessment, "3.1", "in_place", initial=seen_by_b["3.1"])
+    response = as_editor.post(section_url(assessment, "3"), data)
+    assert response.status_code == 409
+    assert response.json() == {
+        "status": "conflict",
+        "message": "Olivia Owner changed this answer while you were editing. It is now: "
+        "Planned. Reload the page to see it; your change was not saved.",
+    }
+    assert database_snapshot() == before
+
+
+# --- 6. Autosave -------------------------------------------------------------------------
+
+
+def test_autosave_saves_one_question_and_answers_json(as_owner, assessment, owner):
+    data = autosave_data(assessment, "3.1", EVIDENCE)
+    assert set(data) == {
+        "q3.1-rating",
+        "q3.1-na_justification",
+        "q3.1-evidence_note",
+        "q3.1-evidence_links",
+        "q3.1-revision",
+        "q3.1-seen",
+        "autosave",
+    }
+    response = as_owner.post(section_url(assessment, "3"), data)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "saved"
+    assert body["revision"] == 1
+    assert body["seen"] == answer_fingerprint(
+        "in_place_with_evidence", "", EVIDENCE["evidence_note"], []
+    )
+    assert body["message"].startswith("Saved at ")
+    assert stored(assessment) == {
+        "3.1": ("in_place_with_evidence", "", EVIDENCE["evidence_note"], [])
+    }
+    # The next autosave starts from what the last one returned.
+    data = autosave_data(
+        assessment, "3.1", "in_place", initial={"revision": body["revision"], "seen": body["seen"]}
+    )
+    data["q3.1-evidence_note"] = EVIDENCE["evidence_note"]
+    response = as_owner.post(section_url(assessment, "3"), data)
+    assert response.json()["revision"] == 2
+
+
+def test_invalid_autosave_is_422_json_with_the_errors(as_owner, answered):
+    before = database_snapshot()
+    data = autosave_data(answered, "3.4", {"rating": "in_place_with_evidence"})
+    response = as_owner.post(section_url(answered, "3"), data)
+    assert response.status_code == 422
+    assert response.json() == {
+        "status": "invalid",
+        "errors": {
+            "evidence_note": ["Add a note or a link showing the evidence, or choose “In place”."]
+        },
+    }
+    assert database_snapshot() == before
+
+
+# --- 7. Questions that depend on the project profile ---------------------------------------
+
+
+def test_question_that_does_not_apply_is_set_aside_with_the_reason(as_owner, assessment):
+    response = as_owner.get(section_url(assessment, "2"))
+    question = next(q for q in response.context["section"].questions.all() if q.key == "2.4")
+    assert question.state == "set_aside"
+    assert question.form is None
+    section_2 = re.search(r'id="q-2.4".*?</fieldset>', response.text, re.S).group(0)
+    assert "Not applicable to this project." in section_2
+    assert "Applies only if migrant workers are involved in the project." in section_2
+    assert 'name="q2.4-' not in response.text
+    assert "0 of 5 questions answered" in response.text
+
+
+def test_changing_the_profile_brings_a_question_back(as_owner, assessment, owner, project):
+    answer_everything(assessment, owner)
+    review = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert review.context["unanswered"] == []
+    assert "57 of 57 questions answered" in review.text
+
+    form = _project_form(project.organisation, channels=PROFILE["channels"], migrant_workers="True")
+    del form["organisation"]
+    response = as_owner.post(reverse("checklists:project-edit", args=[project.pk]), form)
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).migrant_workers is True
+
+    review = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert [q.key for q in review.context["unanswered"]] == ["2.4"]
+    assert f'href="{section_url(assessment, "2")}#q-2.4"' in review.text
+    section = as_owner.get(section_url(assessment, "2"))
+    assert 'name="q2.4-evidence_note"' in section.text
+    assert "5 of 6 questions answered" in section.text
+
+
+# --- 8. Review, submit and follow-up ------------------------------------------------------
+
+
+def test_review_lists_unanswered_questions_with_links(as_owner, assessment, owner):
+    answer_everything(assessment, owner, exceptions={"3.1": "", "6.2": ""})
+    response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert [q.key for q in response.context["unanswered"]] == ["3.1", "6.2"]
+    assert "2 questions still need an answer" in response.text
+    assert f'href="{section_url(assessment, "3")}#q-3.1"' in response.text
+    assert f'href="{section_url(assessment, "6")}#q-6.2"' in response.text
+    assert "disabled" in re.search(r"<button[^>]*>Submit the assessment", response.text).group(0)
+
+
+def test_submit_with_unanswered_questions_is_refused(as_owner, assessment, owner):
+    record(assessment, owner, {"3.1": "planned"})
+    response = as_owner.post(
+        reverse("checklists:assessment-submit", args=[assessment.pk]), follow=True
+    )
+    assert response.redirect_chain == [
+        (reverse("checklists:assessment-review", args=[assessment.pk]), 302)
+    ]
+    assert "Answer every question before submitting; still unanswered: 1.1, 1.2" in response.text
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.DRAFT
+    assert assessment.submitted_at is None
+
+
+def test_submitted_assessment_is_read_only(as_editor, editor, assessment):
+    answer_everything(assessment, editor)
+    response = as_editor.post(reverse("checklists:assessment-submit", args=[assessment.pk]))
+    assert response.status_code == 302
+    assert response.url == assessment.get_absolute_url()
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.SUBMITTED
+    assert assessment.submitted_by == editor
+    assert assessment.submitted_at is not None
+
+    page = as_editor.get(section_url(assessment, "3"))
+    assert page.status_code == 200
+    assert "<form method=\"post\" novalidate" not in page.text
+    assert "Save and continue" not in page.text
+    assert "Save and exit" not in page.text
+    assert 'name="action"' not in page.text
+    assert "In place with evidence" in page.text
+
+    before = database_snapshot()
+    assert as_editor.post(section_url(assessment, "3"), section_data(assessment, "3")).status_code == 403
+    submit = reverse("checklists:assessment-submit", args=[assessment.pk])
+    assert as_editor.post(submit).status_code == 403
+    assert database_snapshot() == before
+    detail = as_editor.get(assessment.get_absolute_url())
+    assert "submitted" in detail.text and "by Edith Editor" in detail.text
+
+
+def test_new_assessment_from_a_submitted_one_copies_the_answers(as_owner, assessment, owner):
+    answer_everything(
+        assessment,
+        owner,
+        exceptions={
+            "2.1": {"rating": "not_applicable", "na_justification": "One site only."},
+            "3.1": {"rating": "planned", "evidence_note": "Draft procedure."},
+            "3.2": {"rating": EVIDENCE["rating"], "evidence_links": ["https://a.example/p"]},
+        },
+    )
+    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    detail = as_owner.get(assessment.get_absolute_url())
+    assert "Start a new assessment from this one" in detail.text
+
+    response = as_owner.post(reverse("checklists:assessment-copy", args=[assessment.pk]))
+    follow_up = Assessment.objects.exclude(pk=assessment.pk).get()
+    assert response.status_code == 302
+    assert response.url == follow_up.get_absolute_url()
+    assert follow_up.status == Assessment.Status.DRAFT
+    assert follow_up.copied_from == assessment
+    assert follow_up.title == "Follow-up to Baseline, March 2026"
+    assert stored(follow_up) == stored(assessment)
+    assert len(stored(follow_up)) == 57
+    assert as_owner.post(
+        section_url(follow_up, "3"), section_data(follow_up, "3", {"3.1": "in_place"})
+    ).status_code == 302
+    assert stored(assessment)["3.1"][0] == "planned"
+
+
+# --- 9. What the assessment page says ------------------------------------------------------
+
+
+def test_one_blocking_gap_makes_the_project_not_ready(as_owner, assessment, owner):
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    response = as_owner.get(assessment.get_absolute_url())
+    assert response.context["verdict"]["label"] == "Not ready"
+    assert '<span class="verdict-label">Not ready</span>' in response.text
+    reasons = response.context["reasons"]
+    assert any("3.1" in r and "remedy" in r and "Planned" in r for r in reasons), reasons
+    assert [gap["key"] for gap in response.context["gaps"]] == ["3.1"]
+    assert f'href="{section_url(assessment, "3")}#q-3.1"' in response.text
+    assert "None: every question about remedy" not in response.text
+
+
+def test_everything_in_place_with_evidence_is_ready(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    response = as_owner.get(assessment.get_absolute_url())
+    assert response.context["verdict"]["label"] == "Ready"
+    assert '<span class="verdict-label">Ready</span>' in response.text
+    assert response.context["gaps"] == []
+    assert (
+        "None: every question about remedy, informed consent and privacy is in place."
+        in response.text
+    )
+
+
+# --- 10. Query counts ----------------------------------------------------------------------
+
+
+def _more_projects(organisation: Organisation, owner: User, checklist, count: int) -> None:
+    for n in range(count):
+        project = services.project_create(
+            organisation=organisation, created_by=owner, **{**PROFILE, "name": f"Project {n}"}
+        )
+        for title in ("Baseline", "Follow-up"):
+            services.assessment_start(
+                project=project, checklist=checklist, title=title, started_by=owner
+            )
+
+
+def test_dashboard_query_count_stays_flat_as_projects_are_added(
+    as_owner, owner, organisation, assessment, checklist, django_assert_num_queries
+):
+    # 1. session, 2. user, 3. memberships with organisations, 4. projects with organisations,
+    # 5. their assessments (one prefetch).
+    with django_assert_num_queries(5):
+        response = as_owner.get(reverse("checklists:dashboard"))
+    assert response.text.count('class="card mb-3"') == 1
+    other = services.organisation_create(name="Second Org", kind="funder", owner=owner)
+    _more_projects(organisation, owner, checklist, 2)
+    _more_projects(other, owner, checklist, 2)
+    with django_assert_num_queries(5):
+        response = as_owner.get(reverse("checklists:dashboard"))
+    assert response.text.count('class="card mb-3"') == 5
+
+
+def test_project_detail_query_count_stays_flat_as_assessments_are_added(
+    as_owner, owner, project, assessment, checklist, django_assert_num_queries
+):
+    url = project.get_absolute_url()
+    # 1. session, 2. user, 3. project with organisation and the user's role,
+    # 4. assessments with checklist and starter.
+    with django_assert_num_queries(4):
+        as_owner.get(url)
+    for n in range(4):
+        services.assessment_start(
+            project=project, checklist=checklist, title=f"Round {n}", started_by=owner
+        )
+    with django_assert_num_queries(4):
+        response = as_owner.get(url)
+    assert response.text.count("<tr>") == 6  # header and five assessments
+
+
+@pytest.fixture
+def full_assessment(project, checklist, owner) -> Assessment:
+    """An assessment of a project to which all 60 questions apply, every one answered."""
+    services.project_update(project=project, **EVERYTHING_APPLIES)
+    full = services.assessment_start(
+        project=project, checklist=checklist, title="Everything answered", started_by=owner
+    )
+    answer_everything(full, owner)
+    assert full.answers.count() == 60
+    return full
+
+
+@pytest.fixture
+def empty_assessment(full_assessment, project, checklist, owner) -> Assessment:
+    return services.assessment_start(
+        project=project, checklist=checklist, title="Nothing answered", started_by=owner
+    )
+
+
+def test_assessment_detail_query_count_does_not_grow_with_answers(
+    as_owner, empty_assessment, full_assessment, django_assert_num_queries
+):
+    # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
+    # the user's role, 4. sections, 5. their questions, 6. answers with who answered.
+    for assessment in (empty_assessment, full_assessment):
+        with django_assert_num_queries(6):
+            assert as_owner.get(assessment.get_absolute_url()).status_code == 200
+
+
+def test_section_page_query_count_does_not_grow_with_answers(
+    as_owner, empty_assessment, full_assessment, django_assert_num_queries
+):
+    # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
+    # the user's role, 4. sections, 5. their questions, 6. answers with who answered,
+    # 7. remembering the section for "Continue".
+    for assessment in (empty_assessment, full_assessment):
+        with django_assert_num_queries(7):
+            assert as_owner.get(section_url(assessment, "6")).status_code == 200
+    # Coming back to the same section has nothing to remember.
+    with django_assert_num_queries(6):
+        as_owner.get(section_url(full_assessment, "6"))
+
+
+def test_review_page_query_count_does_not_grow_with_answers(
+    as_owner, empty_assessment, full_assessment, django_assert_num_queries
+):
+    # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
+    # the user's role, 4. sections, 5. their questions, 6. answers with who answered.
+    for assessment in (empty_assessment, full_assessment):
+        with django_assert_num_queries(6):
+            response = as_owner.get(
+                reverse("checklists:assessment-review", args=[assessment.pk])
+            )
+    assert response.context["unanswered"] == []
