@@ -178,7 +178,8 @@ def _reason_texts(result, rules: dict, texts: dict, flags: dict) -> list[str]:
 
     from .scoring import BLOCKING_GAP, reason_text
 
-    labels = {k: f["label"] for k, f in flags.items()}
+    # Flags are named inside sentences ("a blocking gap in remedy").
+    labels = {k: f["label"].lower() for k, f in flags.items()}
     blocking = [r for r in result.reasons if r.kind == BLOCKING_GAP]
     others = [
         reason_text(r, rules, texts, flag_labels=labels)

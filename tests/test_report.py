@@ -1,0 +1,296 @@
+"""The readiness report: gaps first, honest about drafts, verifiable, and only for members."""
+
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from checklists import services
+from checklists.models import Assessment, ChecklistVersion, Membership, Organisation
+from checklists.reports import assessment_report_pdf
+from checklists.selectors import assessment_state, integrity_hash
+
+pytestmark = pytest.mark.django_db
+
+WHEN = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def checklist():
+    return ChecklistVersion.objects.get(slug="west-operations-checklist", version="2019-03")
+
+
+@pytest.fixture
+def organisation(owner):
+    return services.organisation_create(name="Northwind", kind=Organisation.Kind.BRAND, owner=owner)
+
+
+@pytest.fixture
+def project(organisation, owner):
+    return services.project_create(
+        organisation=organisation,
+        created_by=owner,
+        name="Dhaka hotline",
+        countries="Bangladesh",
+        sector="apparel",
+        stage="pilot",
+        channels=["hotline"],
+        migrant_workers=False,
+        minorities_present=False,
+    )
+
+
+def answer_everything(assessment, user, rating="in_place_with_evidence", overrides=None):
+    overrides = overrides or {}
+    state = assessment_state(assessment)
+    changes = [
+        services.AnswerChange(
+            question=q,
+            rating=overrides.get(q.key, rating),
+            evidence_note="Procedure on file."
+            if overrides.get(q.key, rating) == "in_place_with_evidence"
+            else "",
+        )
+        for q in state.questions
+        if q.applies
+    ]
+    services.answers_record(assessment=assessment, user=user, changes=changes)
+
+
+@pytest.fixture
+def gappy(project, checklist, owner):
+    """Everything in place with evidence, except two blocking gaps (3.1 remedy, 7.2 consent)."""
+    assessment = services.assessment_start(
+        project=project, checklist=checklist, title="Baseline", started_by=owner
+    )
+    answer_everything(assessment, owner, overrides={"3.1": "planned", "7.2": "not_started"})
+    return assessment
+
+
+@pytest.fixture
+def perfect(project, checklist, owner):
+    assessment = services.assessment_start(
+        project=project, checklist=checklist, title="Perfect", started_by=owner
+    )
+    answer_everything(assessment, owner)
+    return assessment
+
+
+def pdf_text(assessment) -> str:
+    fresh = Assessment.objects.select_related(
+        "project__organisation", "checklist", "submitted_by"
+    ).get(pk=assessment.pk)
+    reader = PdfReader(io.BytesIO(assessment_report_pdf(fresh, generated_at=WHEN)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_pdf_shows_the_verdict_and_every_blocking_gap_before_the_scores(gappy):
+    text = pdf_text(gappy)
+    scores = text.index("Scores\n")
+    assert text.index("Readiness verdict: Not ready") < scores
+    for key in ["3.1", "7.2"]:
+        card = re.search(rf"(?m)^{re.escape(key)} .*Critical$", text)
+        assert card, key
+        assert card.start() < scores
+    assert "How will you respond to emergency situations" in text[:scores]
+    assert "What good looks like" in text[:scores]
+    assert "None recorded" in text[:scores]
+
+
+def test_a_fully_evidenced_assessment_has_no_gaps_and_the_best_verdict(perfect):
+    text = pdf_text(perfect)
+    assert "Readiness verdict: Ready\n" in text or "Readiness verdict: Ready " in text
+    assert "Not ready" not in text.split("Method")[0]
+    assert "None. Every critical question about remedy" in text
+    assert "No gaps: there is nothing to plan." in text
+
+
+def test_draft_mark_appears_only_until_submission(perfect, owner):
+    assert "DRAFT" in pdf_text(perfect)
+    services.assessment_submit(assessment=perfect, user=owner, missing=[])
+    text = pdf_text(perfect)
+    assert "DRAFT" not in text
+    assert "Submitted" in text
+
+
+def test_same_inputs_and_date_give_identical_bytes(gappy):
+    first = assessment_report_pdf(gappy, generated_at=WHEN)
+    assert first == assessment_report_pdf(gappy, generated_at=WHEN)
+    assert first.startswith(b"%PDF")
+
+
+def test_pdf_has_metadata_and_an_outline(gappy):
+    reader = PdfReader(io.BytesIO(assessment_report_pdf(gappy, generated_at=WHEN)))
+    assert reader.metadata.title == "Readiness report: Baseline"
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert (
+        titles[:3] == ["Verdict and blocking gaps", "Scores", "All answers at a glance"]
+        or "Verdict and blocking gaps" in titles
+    )
+    assert "Action plan" in titles
+    assert "Method" in titles
+
+
+def test_footer_hash_is_the_integrity_hash_and_verification_accepts_it(client, owner, gappy):
+    digest = integrity_hash(assessment_state(gappy))
+    short = " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+    assert f"Integrity {short}" in pdf_text(gappy)
+    client.force_login(owner)
+    url = reverse("checklists:assessment-verify", args=[gappy.pk])
+    response = client.get(url, {"hash": short})
+    assert response.context["outcome"] == "match"
+    assert "The report matches." in response.text
+
+
+def test_verification_rejects_a_report_whose_answers_changed(client, owner, gappy):
+    before = integrity_hash(assessment_state(gappy))
+    question = gappy.checklist.questions.get(key="3.1")
+    answer = gappy.answers.get(question=question)
+    services.answers_record(
+        assessment=gappy,
+        user=owner,
+        changes=[
+            services.AnswerChange(
+                question=question, rating="in_place", expected_revision=answer.revision
+            )
+        ],
+    )
+    client.force_login(owner)
+    response = client.get(
+        reverse("checklists:assessment-verify", args=[gappy.pk]), {"hash": before[:16]}
+    )
+    assert response.context["outcome"] == "mismatch"
+    assert "does not match" in response.text
+
+
+def test_verification_explains_a_malformed_hash(client, owner, gappy):
+    client.force_login(owner)
+    response = client.get(
+        reverse("checklists:assessment-verify", args=[gappy.pk]), {"hash": "not-a-hash"}
+    )
+    assert response.context["outcome"] is None
+    assert "Type the 16 characters" in response.text
+
+
+def test_html_preview_shows_the_same_report(client, owner, gappy):
+    client.force_login(owner)
+    response = client.get(reverse("checklists:assessment-report", args=[gappy.pk]))
+    assert response.status_code == 200
+    text = response.text
+    assert text.index("Verdict and blocking gaps") < text.index("All answers at a glance")
+    assert "How will you respond to emergency situations" in text
+
+
+def test_report_preview_query_count_does_not_grow_with_answers(
+    client, owner, project, checklist, gappy, django_assert_num_queries
+):
+    empty = services.assessment_start(
+        project=project, checklist=checklist, title="Empty", started_by=owner
+    )
+    client.force_login(owner)
+    # session, user, assessment (+project, organisation, checklist, role), sections, questions,
+    # answers, actions
+    for assessment in (empty, gappy):
+        with django_assert_num_queries(7):
+            assert (
+                client.get(
+                    reverse("checklists:assessment-report", args=[assessment.pk])
+                ).status_code
+                == 200
+            )
+
+
+def test_action_plan_lists_each_gap_and_saves_owner_due_date_and_status(client, owner, gappy):
+    client.force_login(owner)
+    url = reverse("checklists:assessment-actions", args=[gappy.pk])
+    response = client.get(url)
+    keys = [item["key"] for item in response.context["items"]]
+    assert keys[:2] == ["3.1", "7.2"]
+    data = {}
+    for key in keys:
+        data.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": "open"})
+    data.update(
+        {"a3.1-owner": "Dana (HR)", "a3.1-due_date": "2026-12-15", "a3.1-status": "in_progress"}
+    )
+    assert client.post(url, data).status_code == 302
+    action = gappy.actions.get()
+    assert (action.question.key, action.owner, str(action.due_date), action.status) == (
+        "3.1",
+        "Dana (HR)",
+        "2026-12-15",
+        "in_progress",
+    )
+    assert "Dana (HR)" in " ".join(pdf_text(gappy).split())
+
+
+def test_action_plan_refuses_a_bad_date_and_saves_nothing(client, owner, gappy):
+    client.force_login(owner)
+    url = reverse("checklists:assessment-actions", args=[gappy.pk])
+    keys = [item["key"] for item in client.get(url).context["items"]]
+    data = {}
+    for key in keys:
+        data.update({f"a{key}-owner": "X", f"a{key}-due_date": "", f"a{key}-status": "open"})
+    data["a3.1-due_date"] = "31/31/2026"
+    response = client.post(url, data)
+    assert response.status_code == 422
+    assert "Enter a valid date." in response.text
+    assert not gappy.actions.exists()
+
+
+def test_viewer_can_read_the_report_but_not_plan_actions(client, gappy, django_user_model):
+    viewer = django_user_model.objects.create_user(email="v@example.org", name="Vera", password="x")
+    Membership.objects.create(
+        organisation=gappy.project.organisation, user=viewer, role=Membership.Role.VIEWER
+    )
+    client.force_login(viewer)
+    assert client.get(reverse("checklists:assessment-report", args=[gappy.pk])).status_code == 200
+    assert (
+        client.post(reverse("checklists:assessment-actions", args=[gappy.pk]), {}).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("assessment-report", []),
+        ("assessment-report-pdf", []),
+        ("assessment-actions", []),
+        ("assessment-verify", []),
+        ("assessment-export", ["csv"]),
+        ("assessment-export", ["json"]),
+    ],
+)
+def test_outsiders_get_404_for_reports_exports_and_verification(
+    client, outsider, gappy, name, args
+):
+    client.force_login(outsider)
+    assert client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args])).status_code == 404
+    client.logout()
+    assert client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args])).status_code == 302
+
+
+def test_members_download_the_pdf(client, owner, gappy):
+    client.force_login(owner)
+    response = client.get(reverse("checklists:assessment-report-pdf", args=[gappy.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_render_report_command_writes_the_pdf(tmp_path, gappy):
+    out = tmp_path / "report.pdf"
+    call_command(
+        "render_report",
+        str(gappy.pk),
+        "-o",
+        str(out),
+        "--generated-at",
+        "2026-11-23T10:00:00+00:00",
+        stdout=io.StringIO(),
+    )
+    assert out.read_bytes() == assessment_report_pdf(gappy, generated_at=WHEN)
