@@ -225,8 +225,11 @@ class AnswerForm(forms.Form):
     def clean(self):
         data = super().clean()
         rating = data.get("rating", "")
-        if rating in self.requires_evidence and not (
-            data.get("evidence_note") or data.get("evidence_links")
+        evidence_fields_valid = not ({"evidence_note", "evidence_links"} & set(self.errors))
+        if (
+            rating in self.requires_evidence
+            and evidence_fields_valid
+            and not (data.get("evidence_note") or data.get("evidence_links"))
         ):
             self.add_error(
                 "evidence_note",

@@ -381,6 +381,12 @@ class Assessment(models.Model):
         verbose_name=_("copied from"),
     )
     last_section = models.CharField(_("last section visited"), max_length=8, blank=True)
+    profile_snapshot = models.JSONField(
+        _("project profile when submitted"),
+        null=True,
+        blank=True,
+        help_text=_("Which questions applied is frozen with the answers at submission."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -413,6 +419,13 @@ class Assessment(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def profile(self) -> dict:
+        """The profile that decides which questions apply: frozen once submitted."""
+        if self.is_submitted and self.profile_snapshot is not None:
+            return self.profile_snapshot
+        return self.project.profile
 
 
 class Answer(models.Model):

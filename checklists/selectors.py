@@ -56,7 +56,7 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
         a.question_id: a
         for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
     }
-    profile = assessment.project.profile
+    profile = assessment.profile
     labels = rating_labels(checklist.scoring)
     inputs, ratings = [], {}
     for section in sections:

@@ -320,7 +320,10 @@ def assessment_submit(*, assessment: Assessment, user: User, missing: list[str])
     locked.status = Assessment.Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.submitted_by = user
-    locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    locked.profile_snapshot = assessment.project.profile
+    locked.save(
+        update_fields=["status", "submitted_at", "submitted_by", "profile_snapshot", "updated_at"]
+    )
     return locked
 
 

@@ -24,7 +24,7 @@ from .forms import (
     SignupForm,
     answer_fingerprint,
 )
-from .models import Assessment, ChecklistVersion, Membership, Project
+from .models import Answer, Assessment, ChecklistVersion, Membership, Project
 from .permissions import (
     EDIT,
     VIEW,
@@ -394,19 +394,7 @@ def _save_section(request, assessment, state, section, questions, scoring):
         return _render_conflicts(request, assessment, state, section, forms, conflicts)
 
     if autosave:
-        state = assessment_state(assessment)
-        question = next(q for q in state.section(section.key).questions.all() if q.key == autosave)
-        revision = question.answer.revision if question.answer else 0
-        return JsonResponse(
-            {
-                "status": "saved",
-                "revision": revision,
-                "message": _("Saved at %(time)s")
-                % {"time": timezone.localtime().strftime("%H:%M")},
-                "seen": answer_fingerprint(*forms[0].values()),
-                "saved_at": question.answer.answered_at.isoformat() if question.answer else None,
-            }
-        )
+        return _autosave_response(assessment, forms[0], scoring)
 
     action = request.POST.get("action", "continue")
     previous, following = state.neighbours(section.key)
@@ -424,8 +412,40 @@ def _save_section(request, assessment, state, section, questions, scoring):
     return redirect("checklists:assessment-review", assessment.pk)
 
 
+def _autosave_response(assessment, form, scoring) -> JsonResponse:
+    """Hand out a revision only together with the values it stands for.
+
+    If the stored answer is not what this person sent (they put back what they first saw, but
+    someone else has saved since), that is a conflict: the page must not adopt a revision whose
+    values it does not show.
+    """
+    answer = (
+        Answer.objects.filter(assessment=assessment, question=form.question)
+        .select_related("answered_by")
+        .first()
+    )
+    values = form.values()
+    if services.answer_values(answer) != (values[0], values[1], values[2], tuple(values[3])):
+        return JsonResponse(_conflict_json(answer, scoring), status=409)
+    return JsonResponse(
+        {
+            "status": "saved",
+            "revision": answer.revision if answer else 0,
+            "message": _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M")},
+            "seen": answer_fingerprint(*values),
+        }
+    )
+
+
 def _conflict_json(answer, scoring) -> dict:
     labels = rating_labels(scoring)
+    if answer is None:
+        return {
+            "status": "conflict",
+            "message": _(
+                "This answer changed while you were editing: it is now not answered. Reload the page; your change was not saved."
+            ),
+        }
     return {
         "status": "conflict",
         "message": _(
@@ -447,7 +467,8 @@ def _render_conflicts(request, assessment, state, section, forms, conflicts):
         current = AnswerForm.initial_for(answer)
         data[f"{prefix}-revision"] = current["revision"]
         data[f"{prefix}-seen"] = current["seen"]
-        by_key[change.question.key] = answer
+        # No stored answer: show the conflict as "not answered" all the same.
+        by_key[change.question.key] = answer or Answer(rating="")
     forms = [
         AnswerForm(
             data,

