@@ -619,18 +619,18 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    from .data_exchange import assessment_csv, assessment_to_dict
+    from .data_exchange import assessment_csv, assessment_json, export_filename
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     state = assessment_state(assessment)
-    name = f"westcheck-assessment-{assessment.pk}"
     if fmt == "csv":
-        response = HttpResponse(assessment_csv(state), content_type="text/csv; charset=utf-8")
+        # With a byte order mark, spreadsheet programs read accents correctly.
+        body, content_type = assessment_csv(state).encode("utf-8-sig"), "text/csv; charset=utf-8"
     elif fmt == "json":
-        response = JsonResponse(
-            assessment_to_dict(state), json_dumps_params={"indent": 2, "ensure_ascii": False}
-        )
+        body, content_type = assessment_json(state).encode(), "application/json"
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(assessment, fmt)}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,0 +1,606 @@
+"""Assessments as files: JSON that another westcheck installation can import, and CSV for
+spreadsheets.
+
+The JSON format is documented in docs/assessment-json.md. An export carries the whole checklist
+document, the project's profile, the answers and a summary of the scores; an import reads only
+the checklist's identity and hash, the title and the answers, and checks them as strictly as the
+checklist loader checks a fixture: every problem is collected (each named by its JSON path, such
+as `answers[3].rating`) and reported together, and if there is one, nothing is written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from . import services
+from .content import Problem, evaluate_condition
+from .models import Assessment, ChecklistVersion, Project, Question, User
+from .selectors import AssessmentState, integrity_hash, rating_labels
+
+FORMAT = "westcheck-assessment"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 2_000_000
+MAX_ANSWERS = 1_000  # far more than any checklist has questions; bounds the work on a bad file
+MAX_LINKS = 10
+MAX_JUSTIFICATION = 2_000
+MAX_NOTE = 5_000
+IMPORTED_SUFFIX = " (imported)"
+TITLE_LENGTH = 200  # Assessment.title's max_length
+
+# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = (
+    "section",
+    "key",
+    "question",
+    "critical",
+    "flags",
+    "applies",
+    "applies_reason",
+    "rating",
+    "rating_label",
+    "na_justification",
+    "evidence_note",
+    "evidence_links",
+    "answered_by",
+    "answered_at",
+)
+
+
+class AssessmentFileError(Exception):
+    """One or more problems with an assessment file; str() lists them all, one per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# --- Export ------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _person(user: User | None) -> str | None:
+    # Names only: an export travels to funders and partners, e-mail addresses stay here.
+    return user.name if user is not None else None
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _exported(question: Question) -> bool:
+    """Whether a question's stored answer belongs in an export.
+
+    An answer kept on a question this project's profile sets aside does not count in the scores
+    and could not be imported, and an answer with nothing in it is the same as no answer.
+    """
+    answer = question.answer
+    return (
+        question.applies
+        and answer is not None
+        and bool(answer.rating or answer.evidence_note or answer.evidence_links)
+    )
+
+
+def assessment_to_dict(state: AssessmentState) -> dict:
+    """The whole assessment as plain JSON-able data (the format of docs/assessment-json.md)."""
+    assessment = state.assessment
+    checklist = assessment.checklist
+    project = assessment.project
+    result = state.result
+    levels = {level["key"]: level for level in checklist.scoring["levels"]}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": _iso(timezone.now()),
+        "checklist": {
+            "slug": checklist.slug,
+            "version": checklist.version,
+            "title": checklist.title,
+            "content_hash": checklist.content_hash,
+            "document": checklist.document,
+        },
+        "project": {
+            "name": project.name,
+            "organisation": project.organisation.name,
+            "countries": project.country_list,
+            "sector": project.sector,
+            "stage": project.stage,
+            "channels": list(project.channels),
+            "migrant_workers": project.migrant_workers,
+            "minorities_present": project.minorities_present,
+            "women_share": project.women_share,
+            "technology_provider": project.technology_provider,
+            "local_partners": project.local_partners,
+            "unions": project.unions,
+        },
+        "assessment": {
+            "title": assessment.title,
+            "status": assessment.status,
+            "created_at": _iso(assessment.created_at),
+            "submitted_at": _iso(assessment.submitted_at),
+            "started_by": _person(assessment.started_by),
+            "integrity_hash": integrity_hash(state),
+        },
+        "answers": [
+            {
+                "question": q.key,
+                "rating": q.answer.rating or None,
+                "na_justification": q.answer.na_justification,
+                "evidence_note": q.answer.evidence_note,
+                "evidence_links": list(q.answer.evidence_links),
+                "answered_by": _person(q.answer.answered_by),
+                "answered_at": _iso(q.answer.answered_at),
+            }
+            for q in state.questions
+            if _exported(q)
+        ],
+        "summary": {
+            "verdict": result.verdict,
+            "verdict_label": levels[result.verdict]["label"],
+            "score": _percent(result.overall.percent),
+            "sections": {s.key: _percent(result.sections[s.key].percent) for s in state.sections},
+            "blocking_gaps": [gap.key for gap in result.blocking_gaps],
+        },
+    }
+
+
+def assessment_json(state: AssessmentState) -> str:
+    """The export as JSON text, indented so that it can be read and compared."""
+    return json.dumps(assessment_to_dict(state), indent=2, ensure_ascii=False) + "\n"
+
+
+def export_filename(assessment: Assessment, extension: str) -> str:
+    """A file name that says what the file is: assessment-12-baseline-2026.json."""
+    words = re.sub(r"[^a-z0-9]+", "-", assessment.title.lower()).strip("-")[:60].strip("-")
+    return f"assessment-{assessment.pk}{'-' + words if words else ''}.{extension}"
+
+
+def _cell(value: str) -> str:
+    """Neutralise a cell that a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _condition_text(condition: dict | None) -> str:
+    if not condition:
+        return ""
+    return render_to_string("checklists/_condition.html", {"condition": condition}).strip()
+
+
+def assessment_csv(state: AssessmentState) -> str:
+    """One row per question of the checklist, answered or not, under a header row.
+
+    Cells a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) get a
+    leading apostrophe: notes and links are user text, and funders open these files in Excel.
+    Save the text as UTF-8 with a byte order mark ("utf-8-sig") so that Excel reads accents.
+    """
+    flags = state.assessment.checklist.flags
+    labels = rating_labels(state.assessment.checklist.scoring)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for section in state.sections:
+        for q in section.questions.all():
+            answer = q.answer if _exported(q) else None
+            rating = answer.rating if answer else ""
+            row = [
+                f"{section.key}. {section.title}",
+                q.key,
+                q.text,
+                "yes" if q.critical else "no",
+                ", ".join(flags[f]["label"] if f in flags else f for f in q.flags),
+                "yes" if q.applies else "no",
+                _condition_text(q.applies_if),
+                rating,
+                labels.get(rating, "") if rating else "",
+                answer.na_justification if answer else "",
+                answer.evidence_note if answer else "",
+                " | ".join(answer.evidence_links) if answer else "",
+                (_person(answer.answered_by) or "") if answer else "",
+                _iso(answer.answered_at) if answer else "",
+            ]
+            writer.writerow([_cell(str(value or "")) for value in row])
+    return out.getvalue()
+
+
+# --- Reading a file ----------------------------------------------------------------------
+
+
+def _too_large(name: str, size: int) -> AssessmentFileError:
+    return AssessmentFileError(
+        [Problem(name, None, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+    )
+
+
+def read_assessment_file(path: Path | str) -> bytes:
+    """A file's bytes, never reading more than the limit; raise AssessmentFileError if it can't."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            size = path.stat().st_size
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise AssessmentFileError(
+            [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(str(path), max(size, len(raw)))
+    return raw
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    result: dict = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(raw: bytes, name: str) -> Any:
+    """Bytes to JSON data: UTF-8 (a byte order mark is allowed), no duplicate keys, no NaN."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(name, len(raw))
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AssessmentFileError(
+            [Problem(name, line, "", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")]
+        ) from None
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise AssessmentFileError(
+            [Problem(name, exc.lineno, "", f"not valid JSON: {exc.msg} (column {exc.colno})")]
+        ) from None
+    except ValueError as exc:  # duplicate keys, NaN, integers of thousands of digits
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "a number has too many digits"
+        raise AssessmentFileError([Problem(name, None, "", f"not valid JSON: {message}")]) from None
+    except RecursionError:
+        raise AssessmentFileError(
+            [Problem(name, None, "", "not valid JSON: lists or objects are nested too deeply")]
+        ) from None
+
+
+# --- Checking what a file says -----------------------------------------------------------
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _join(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+class _Checker:
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(self.name, None, where, message))
+
+    def fail(self) -> AssessmentFileError:
+        return AssessmentFileError(self.problems)
+
+    def keys(self, node: Any, where: str, required: tuple, optional: tuple = ()) -> bool:
+        """Check that `node` is an object with the required keys and no unknown ones."""
+        if not isinstance(node, dict):
+            self.add(where, f"must be an object, not {_kind(node)}")
+            return False
+        for key in required:
+            if key not in node:
+                self.add(where, f"missing required key '{key}'")
+        for key in node:
+            if key not in required and key not in optional:
+                allowed = ", ".join(sorted((*required, *optional)))
+                self.add(where, f"unknown key '{key}' (allowed: {allowed})")
+        return True
+
+    def text(
+        self, node: dict, key: str, where: str, limit: int, required: bool = False
+    ) -> str | None:
+        """The text at node[key] ('' when absent), or None after reporting what is wrong."""
+        value = node.get(key, "")
+        path = _join(where, key)
+        if not isinstance(value, str):
+            if key in node:
+                self.add(path, f"must be text, not {_kind(value)}")
+            return None
+        if required and not value.strip():
+            self.add(path, "must not be empty")
+            return None
+        if len(value) > limit:
+            self.add(path, f"is {len(value):,} characters; the limit is {limit:,}")
+            return None
+        if "\x00" in value:
+            # The database refuses NUL characters; nothing a person types contains one.
+            self.add(path, "must not contain NUL characters")
+            return None
+        return value
+
+
+_validate_url = URLValidator(schemes=["http", "https"])
+
+
+def _links(check: _Checker, node: dict, where: str) -> tuple[str, ...] | None:
+    links = node.get("evidence_links", [])
+    path = _join(where, "evidence_links")
+    if not isinstance(links, list):
+        check.add(path, f"must be a list of web addresses, not {_kind(links)}")
+        return None
+    if len(links) > MAX_LINKS:
+        check.add(path, f"has {len(links)} links; the limit is {MAX_LINKS}")
+        return None
+    ok = True
+    for index, link in enumerate(links):
+        try:
+            if not isinstance(link, str):
+                raise ValidationError("not text")
+            _validate_url(link)
+        except ValidationError:
+            shown = link[:80] if isinstance(link, str) else json.dumps(link)[:80]
+            check.add(
+                _join(path, index),
+                f"“{shown}” is not a web address starting with http:// or https://",
+            )
+            ok = False
+    return tuple(links) if ok else None
+
+
+def _failing_field(change: services.AnswerChange, scale: dict, profile: dict) -> str:
+    """Which key of an answer a refusal by services.validate_answer is about."""
+    question = change.question
+    if not evaluate_condition(question.applies_if, profile):
+        return "question"
+    if change.rating == services.NOT_APPLICABLE:
+        return "na_justification" if question.na_allowed else "rating"
+    return "evidence_note" if change.rating in scale else "rating"
+
+
+def _check_answer(
+    check: _Checker,
+    node: Any,
+    where: str,
+    questions: dict[str, Question] | None,
+    seen: dict[str, str],
+    checklist: ChecklistVersion | None,
+    profile: dict,
+) -> services.AnswerChange | None:
+    """Check one entry of `answers`; return it as a change when it is right."""
+    before = len(check.problems)
+    if not check.keys(
+        node,
+        where,
+        required=("question", "rating"),
+        optional=(
+            "na_justification",
+            "evidence_note",
+            "evidence_links",
+            "answered_by",
+            "answered_at",
+        ),
+    ):
+        return None
+    key = node.get("question")
+    question = None
+    if "question" in node and not isinstance(key, str):
+        check.add(
+            _join(where, "question"), f'must be a question key such as "1.1", not {_kind(key)}'
+        )
+    elif isinstance(key, str):
+        if key in seen:
+            check.add(
+                _join(where, "question"),
+                f"question {key} is answered twice (also at {seen[key]})",
+            )
+        else:
+            seen[key] = where
+            if questions is not None:
+                question = questions.get(key)
+                if question is None:
+                    check.add(
+                        _join(where, "question"),
+                        f"unknown question '{key}' (this checklist has {_key_range(questions)})",
+                    )
+    rating = node.get("rating")
+    if rating is None:
+        rating = ""
+    elif not isinstance(rating, str):
+        check.add(_join(where, "rating"), f"must be a rating key or null, not {_kind(rating)}")
+    justification = check.text(node, "na_justification", where, MAX_JUSTIFICATION)
+    note = check.text(node, "evidence_note", where, MAX_NOTE)
+    links = _links(check, node, where)
+    if len(check.problems) > before or question is None or checklist is None:
+        return None
+    change = services.AnswerChange(
+        question=question,
+        rating=rating,
+        na_justification=justification,
+        evidence_note=note,
+        evidence_links=links,
+    )
+    try:
+        services.validate_answer(change, checklist.scoring, profile)
+    except ValidationError as exc:
+        scale = {r["key"]: r for r in checklist.scoring["scale"]}
+        check.add(_join(where, _failing_field(change, scale, profile)), " ".join(exc.messages))
+        return None
+    if rating != services.NOT_APPLICABLE and justification.strip():
+        # The app keeps a justification only with not_applicable; importing it would drop it.
+        check.add(
+            _join(where, "na_justification"),
+            "only an answer rated not_applicable has a justification; remove it or rate the "
+            "question not_applicable",
+        )
+        return None
+    return change
+
+
+def _key_range(questions: dict[str, Question]) -> str:
+    keys = list(questions)
+    return f"{keys[0]} to {keys[-1]}" if keys else "no questions"
+
+
+def _title(title: str) -> str:
+    """The file's title marked as imported, shortened to fit if it must be."""
+    room = TITLE_LENGTH - len(IMPORTED_SUFFIX)
+    if len(title) > room:
+        title = title[: room - 1].rstrip() + "…"
+    return title + IMPORTED_SUFFIX
+
+
+def check_assessment_data(
+    data: Any, *, name: str, project: Project
+) -> tuple[ChecklistVersion, str, list[services.AnswerChange]]:
+    """Check parsed JSON against this installation and the target project.
+
+    Return the checklist version, the new assessment's title and the answers to record, or raise
+    AssessmentFileError listing every problem.
+    """
+    check = _Checker(name)
+    if not isinstance(data, dict):
+        check.add("", f"must be a JSON object ({{...}}), not {_kind(data)}")
+        raise check.fail()
+    # A file of another kind or version would only produce noise below: stop at the first.
+    if data.get("format") != FORMAT:
+        found = json.dumps(data["format"])[:80] if "format" in data else "no 'format' key"
+        check.add("format", f'not a westcheck assessment file (expected "{FORMAT}", found {found})')
+        raise check.fail()
+    version = data.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        found = json.dumps(version)[:20] if "format_version" in data else "none"
+        check.add(
+            "format_version",
+            f"version {found} is not supported; this installation reads version {FORMAT_VERSION}",
+        )
+        raise check.fail()
+    check.keys(
+        data,
+        "",
+        required=("format", "format_version", "checklist", "assessment", "answers"),
+        optional=("exported_at", "project", "summary"),
+    )
+
+    checklist = None
+    node = data.get("checklist")
+    if "checklist" in data and check.keys(
+        node, "checklist", ("slug", "version", "content_hash"), ("title", "document")
+    ):
+        for key in ("slug", "version", "content_hash"):
+            if key in node and not isinstance(node[key], str):
+                check.add(_join("checklist", key), f"must be text, not {_kind(node[key])}")
+        slug, number, digest = node.get("slug"), node.get("version"), node.get("content_hash")
+        if isinstance(slug, str) and isinstance(number, str):
+            found = ChecklistVersion.objects.filter(slug=slug, version=number).first()
+            if found is None:
+                check.add(
+                    "checklist",
+                    f"{slug} {number} is not loaded in this installation; load that checklist "
+                    f"version (python manage.py load_checklist) before importing",
+                )
+            elif isinstance(digest, str) and digest != found.content_hash:
+                check.add(
+                    "checklist.content_hash",
+                    f"this file was made with a different checklist content: {slug} {number} "
+                    f"here has hash {found.content_hash[:12]}, the file {digest[:12]}",
+                )
+            elif isinstance(digest, str):
+                checklist = found
+
+    title = None
+    node = data.get("assessment")
+    if "assessment" in data and check.keys(
+        node,
+        "assessment",
+        ("title",),
+        ("status", "created_at", "submitted_at", "started_by", "integrity_hash"),
+    ):
+        # A missing title is reported once, as a missing key, not also as an empty one.
+        title = check.text(node, "title", "assessment", TITLE_LENGTH, required="title" in node)
+
+    changes = []
+    answers = data.get("answers")
+    if "answers" in data:
+        if not isinstance(answers, list):
+            check.add("answers", f"must be a list, not {_kind(answers)}")
+        elif len(answers) > MAX_ANSWERS:
+            check.add("answers", f"has {len(answers):,} entries; the limit is {MAX_ANSWERS:,}")
+        else:
+            questions = (
+                {q.key: q for q in checklist.questions.order_by("position")} if checklist else None
+            )
+            profile = project.profile
+            seen: dict[str, str] = {}
+            for index, item in enumerate(answers):
+                change = _check_answer(
+                    check, item, f"answers[{index}]", questions, seen, checklist, profile
+                )
+                if change is not None:
+                    changes.append(change)
+
+    if check.problems:
+        raise check.fail()
+    return checklist, _title(title), changes
+
+
+def import_assessment(raw: bytes, *, name: str, project: Project, user: User) -> Assessment:
+    """Start a draft assessment in `project` from an exported file, with all its answers.
+
+    `name` names the file in problems. Raise AssessmentFileError listing every problem; then
+    nothing is written. The new assessment is always a draft: submitting it is for the team
+    that imported it to decide.
+    """
+    data = parse_json(raw, name)
+    checklist, title, changes = check_assessment_data(data, name=name, project=project)
+    with transaction.atomic():
+        assessment = services.assessment_start(
+            project=project, checklist=checklist, title=title, started_by=user
+        )
+        conflicts = services.answers_record(assessment=assessment, user=user, changes=changes)
+        if conflicts:  # a new assessment has no answers to conflict with
+            raise RuntimeError(f"unexpected conflicts importing {name}: {conflicts}")
+    return assessment
