@@ -294,3 +294,23 @@ def test_render_report_command_writes_the_pdf(tmp_path, gappy):
         stdout=io.StringIO(),
     )
     assert out.read_bytes() == assessment_report_pdf(gappy, generated_at=WHEN)
+
+
+def test_members_download_csv_and_json_exports(client, owner, gappy):
+    import csv
+    import json
+
+    client.force_login(owner)
+    response = client.get(reverse("checklists:assessment-export", args=[gappy.pk, "csv"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 61
+    response = client.get(reverse("checklists:assessment-export", args=[gappy.pk, "json"]))
+    data = json.loads(response.content)
+    assert data["assessment"]["integrity_hash"] == integrity_hash(assessment_state(gappy))
+    assert (
+        client.get(reverse("checklists:assessment-export", args=[gappy.pk, "xml"])).status_code
+        == 404
+    )
