@@ -277,7 +277,7 @@ def answers_record(
         validate_answer(change, assessment.checklist.scoring, assessment.project.profile)
     current = {
         a.question_id: a
-        for a in Answer.objects.select_for_update()
+        for a in Answer.objects.select_for_update(of=("self",))
         .select_related("answered_by")
         .filter(assessment=assessment, question__in=[c.question for c in changes])
     }
