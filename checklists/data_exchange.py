@@ -115,7 +115,7 @@ def assessment_to_dict(state: AssessmentState) -> dict:
             "version": checklist.version,
             "title": checklist.title,
             "content_hash": checklist.content_hash,
-            "document": checklist.document,
+            "document": checklist.content,
         },
         "project": {
             "name": project.name,
@@ -197,7 +197,7 @@ def assessment_csv(state: AssessmentState) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for section in state.sections:
-        for q in section.questions.all():
+        for q in section.questions:
             answer = q.answer if _exported(q) else None
             rating = answer.rating if answer else ""
             row = [

@@ -106,40 +106,34 @@ class ChecklistVersion(models.Model):
         return reverse("checklists:version-detail", args=[self.slug, self.version])
 
     @property
+    def content(self) -> dict:
+        """The published document: this row's own copy if it was loaded, else the one kept in
+        memory per process (see catalog.py), which pages use to skip loading 60 KB of JSON."""
+        if "document" not in self.get_deferred_fields():
+            return self.document
+        from .catalog import catalog
+
+        return catalog(self).document
+
+    @property
     def source(self) -> dict:
-        return self.document["source"]
+        return self.content["source"]
 
     @property
     def scoring(self) -> dict:
-        return self.document["scoring"]
+        return self.content["scoring"]
 
     @property
     def principles(self) -> dict[str, dict]:
-        return {p["key"]: p for p in self.document["principles"]}
+        return {p["key"]: p for p in self.content["principles"]}
 
     @property
     def enablers(self) -> dict[str, dict]:
-        return {e["key"]: e for e in self.document["enablers"]}
+        return {e["key"]: e for e in self.content["enablers"]}
 
     @property
     def flags(self) -> dict[str, dict]:
-        return {f["key"]: f for f in self.document["flags"]}
-
-    def sections_for_display(self) -> list:
-        """Sections in order with their questions (two queries), each question carrying the
-        details of its principles, enablers and flags for templates."""
-        principles, enablers, flags = self.principles, self.enablers, self.flags
-        sections = list(
-            self.sections.order_by("position").prefetch_related(
-                models.Prefetch("questions", queryset=Question.objects.order_by("position"))
-            )
-        )
-        for section in sections:
-            for question in section.questions.all():
-                question.principle_items = [principles[key] for key in question.principles]
-                question.enabler_items = [enablers[key] for key in question.enablers]
-                question.flag_items = [flags[key] for key in question.flags]
-        return sections
+        return {f["key"]: f for f in self.content["flags"]}
 
 
 class Section(models.Model):

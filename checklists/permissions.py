@@ -30,7 +30,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 def get_checklist_version(slug: str, version: str) -> ChecklistVersion:
     """Published checklist versions are public: anyone may read them."""
-    return get_object_or_404(ChecklistVersion, slug=slug, version=version)
+    return get_object_or_404(ChecklistVersion.objects.defer("document"), slug=slug, version=version)
 
 
 def _role_of(user: User, organisation_ref: str) -> Subquery:
@@ -88,6 +88,7 @@ def get_assessment_for(user: User, pk: int, perm: str = VIEW) -> Assessment:
     """
     assessment = (
         Assessment.objects.select_related("project__organisation", "checklist", "submitted_by")
+        .defer("checklist__document")
         .annotate(role=_role_of(user, "project__organisation"))
         .filter(pk=pk)
         .first()

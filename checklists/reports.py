@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .catalog import catalog
 from .models import ChecklistVersion
 
 if TYPE_CHECKING:
@@ -159,9 +160,8 @@ def render_pdf(
 
 
 def blank_checklist_context(version: ChecklistVersion) -> dict[str, Any]:
-    sections = version.sections_for_display()
-    questions = [q for s in sections for q in s.questions.all()]
-    document = version.document
+    content = catalog(version)
+    sections, questions, document = content.sections, content.questions, content.document
     return {
         "checklist": version,
         "document_language": version.language,

@@ -4,31 +4,61 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .catalog import QuestionInfo, SectionInfo, catalog
 from .content import evaluate_condition
-from .models import Answer, Assessment, Question, Section
+from .models import Answer, Assessment
 from .scoring import NOT_APPLICABLE, QuestionInput, Result, score_assessment
+
+
+class QuestionState:
+    """A checklist question as one assessment sees it: its answer, whether it applies, its state.
+
+    Reads the question's own fields through to the shared, frozen QuestionInfo.
+    """
+
+    def __init__(self, info: QuestionInfo):
+        self.info = info
+        self.answer: Answer | None = None
+        self.applies = True
+        self.rating: str | None = None
+        self.state = "unanswered"
+        self.rating_label = ""
+
+    def __getattr__(self, name: str):
+        return getattr(self.info, name)
+
+
+@dataclass
+class SectionState:
+    info: SectionInfo
+    questions: list[QuestionState]
+    answered: int = 0
+    applicable: int = 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.info, name)
 
 
 @dataclass
 class AssessmentState:
     assessment: Assessment
-    sections: list[Section]
-    result: Result
+    sections: list[SectionState]
+    result: Result = field(repr=False)
 
     @property
-    def questions(self) -> list[Question]:
-        return [q for s in self.sections for q in s.questions.all()]
+    def questions(self) -> list[QuestionState]:
+        return [q for s in self.sections for q in s.questions]
 
     @property
-    def unanswered(self) -> list[Question]:
+    def unanswered(self) -> list[QuestionState]:
         return [q for q in self.questions if q.state == "unanswered"]
 
-    def section(self, key: str) -> Section | None:
+    def section(self, key: str) -> SectionState | None:
         return next((s for s in self.sections if s.key == key), None)
 
-    def neighbours(self, key: str) -> tuple[Section | None, Section | None]:
+    def neighbours(self, key: str) -> tuple[SectionState | None, SectionState | None]:
         keys = [s.key for s in self.sections]
         i = keys.index(key)
         return (
@@ -44,24 +74,26 @@ def rating_labels(scoring: dict) -> dict[str, str]:
 
 
 def assessment_state(assessment: Assessment) -> AssessmentState:
-    """Sections, questions with their answers and applicability, and the scores (3 queries).
+    """Sections, questions with their answers and applicability, and the scores (1 query once
+    the checklist version is in memory).
 
     Each question gets `answer` (or None), `applies` (False when the project's profile rules it
     out), `rating` (what scoring sees) and `state`: unanswered, answered, not_applicable or
     set_aside. Each section gets `answered` and `applicable` counts.
     """
     checklist = assessment.checklist
-    sections = checklist.sections_for_display()
+    content = catalog(checklist)
     answers = {
         a.question_id: a
         for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
     }
     profile = assessment.profile
-    labels = rating_labels(checklist.scoring)
-    inputs, ratings = [], {}
-    for section in sections:
-        section.answered = section.applicable = 0
-        for q in section.questions.all():
+    labels = rating_labels(content.document["scoring"])
+    inputs, ratings, sections = [], {}, []
+    for info in content.sections:
+        section = SectionState(info=info, questions=[QuestionState(q) for q in info.questions])
+        sections.append(section)
+        for q in section.questions:
             q.answer = answers.get(q.pk)
             q.applies = evaluate_condition(q.applies_if, profile)
             if not q.applies:
@@ -69,8 +101,6 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
             elif q.answer and q.answer.rating:
                 q.rating = q.answer.rating
                 q.state = "not_applicable" if q.rating == NOT_APPLICABLE else "answered"
-            else:
-                q.rating, q.state = None, "unanswered"
             if q.state != "set_aside":
                 section.applicable += 1
                 section.answered += q.state != "unanswered"
@@ -79,13 +109,13 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
             inputs.append(
                 QuestionInput(
                     key=q.key,
-                    section=section.key,
-                    principles=tuple(q.principles),
-                    flags=tuple(q.flags),
+                    section=info.key,
+                    principles=q.principles,
+                    flags=q.flags,
                     critical=q.critical,
                 )
             )
-    result = score_assessment(checklist.scoring, inputs, ratings)
+    result = score_assessment(content.document["scoring"], inputs, ratings)
     return AssessmentState(assessment=assessment, sections=sections, result=result)
 
 
@@ -129,7 +159,7 @@ def assessment_summary(state: AssessmentState) -> dict:
     ]
     principle_rows = [
         (f"{p['number']}. {p['title']}", result.principles[p["key"]].percent, "")
-        for p in checklist.document["principles"]
+        for p in checklist.content["principles"]
         if p["key"] in result.principles
     ]
     return {

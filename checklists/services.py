@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .catalog import QuestionInfo, catalog
 from .content import ChecklistError, Problem, content_hash
 from .models import (
     Action,
@@ -199,7 +200,7 @@ def assessment_start(
 class AnswerChange:
     """What a person wants an answer to be, and the revision they started from (0: none)."""
 
-    question: Question
+    question: Question | QuestionInfo
     rating: str
     na_justification: str = ""
     evidence_note: str = ""
@@ -273,13 +274,19 @@ def answers_record(
     locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
     if locked.is_submitted:
         raise AssessmentLocked
+    own_questions = {q.pk for q in catalog(assessment.checklist).questions}
     for change in changes:
+        if change.question.pk not in own_questions:
+            raise ValidationError(
+                _("Question %(key)s is not part of this assessment's checklist.")
+                % {"key": change.question.key}
+            )
         validate_answer(change, assessment.checklist.scoring, assessment.project.profile)
     current = {
         a.question_id: a
         for a in Answer.objects.select_for_update(of=("self",))
         .select_related("answered_by")
-        .filter(assessment=assessment, question__in=[c.question for c in changes])
+        .filter(assessment=assessment, question_id__in=[c.question.pk for c in changes])
     }
     conflicts = []
     for change in changes:
@@ -294,7 +301,7 @@ def answers_record(
         if answer_values(answer) == change.values():
             continue
         if answer is None:
-            answer = Answer(assessment=assessment, question=change.question, revision=0)
+            answer = Answer(assessment=assessment, question_id=change.question.pk, revision=0)
         answer.rating = change.rating
         answer.na_justification = change.na_justification if change.rating == NOT_APPLICABLE else ""
         answer.evidence_note = change.evidence_note
@@ -338,11 +345,11 @@ def action_update(
     *, assessment: Assessment, question: Question, owner: str, due_date, status: str, user: User
 ) -> Action:
     """Plan the work on one gap. Allowed after submission: the follow-up comes afterwards."""
-    if question.checklist_id != assessment.checklist_id:
+    if not Question.objects.filter(pk=question.pk, checklist=assessment.checklist_id).exists():
         raise ValidationError(_("That question is not part of this assessment."))
-    action = Action.objects.filter(assessment=assessment, question=question).first() or Action(
-        assessment=assessment, question=question
-    )
+    action = Action.objects.filter(
+        assessment=assessment, question_id=question.pk
+    ).first() or Action(assessment=assessment, question_id=question.pk)
     action.owner, action.due_date, action.status, action.updated_by = owner, due_date, status, user
     action.full_clean()
     action.save()

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
+from .catalog import catalog
 from .forms import (
     AnswerForm,
     AssessmentStartForm,
@@ -88,8 +89,8 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
 
 def checklist_detail(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     checklist = get_checklist_version(slug, version)
-    sections = checklist.sections_for_display()
-    questions = [q for s in sections for q in s.questions.all()]
+    content = catalog(checklist)
+    sections, questions = content.sections, content.questions
     context = {
         "checklist": checklist,
         "sections": sections,
@@ -234,10 +235,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, VIEW)
     state = assessment_state(assessment)
     summary = assessment_summary(state)
-    first_open = next((q.section_id for q in state.unanswered), None)
-    resume_key = assessment.last_section or next(
-        (s.key for s in state.sections if s.pk == first_open), state.sections[0].key
-    )
+    first_open = next((q.section_key for q in state.unanswered), None)
+    resume_key = assessment.last_section or first_open or state.sections[0].key
     return render(
         request,
         "checklists/assessment_detail.html",
@@ -282,7 +281,7 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     section = state.section(key)
     if section is None:
         raise Http404
-    questions = [q for q in section.questions.all() if q.applies]
+    questions = [q for q in section.questions if q.applies]
     editable = EDIT in assessment.permissions and not assessment.is_submitted
     scoring = assessment.checklist.scoring
 
@@ -310,7 +309,7 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 def _render_section(request, assessment, state, section, forms, conflicts=None, status=200):
     by_key = {form.question.key: form for form in forms}
     labels = rating_labels(assessment.checklist.scoring)
-    for q in section.questions.all():
+    for q in section.questions:
         q.form = by_key.get(q.key)
         q.conflict = (conflicts or {}).get(q.key)
         q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
@@ -420,7 +419,7 @@ def _autosave_response(assessment, form, scoring) -> JsonResponse:
     values it does not show.
     """
     answer = (
-        Answer.objects.filter(assessment=assessment, question=form.question)
+        Answer.objects.filter(assessment=assessment, question_id=form.question.pk)
         .select_related("answered_by")
         .first()
     )

@@ -50,3 +50,14 @@ def outsider(django_user_model):
     return django_user_model.objects.create_user(
         email="oscar@elsewhere.example", name="Oscar Outsider", password="correct horse battery"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_checklist_catalog():
+    """Published checklist content is kept in memory per process; start each test without it,
+    so that query counts do not depend on which tests ran before."""
+    from checklists import catalog
+
+    catalog._catalogs.clear()
+    yield
+    catalog._catalogs.clear()

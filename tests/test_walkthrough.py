@@ -196,7 +196,7 @@ def initial_from_page(response) -> dict[str, dict]:
     """The initial values the section page was rendered with, read from its context."""
     return {
         q.key: dict(q.form.initial)
-        for q in response.context["section"].questions.all()
+        for q in response.context["section"].questions
         if q.form is not None
     }
 
@@ -957,7 +957,7 @@ def test_invalid_autosave_is_422_json_with_the_errors(as_owner, answered):
 
 def test_question_that_does_not_apply_is_set_aside_with_the_reason(as_owner, assessment):
     response = as_owner.get(section_url(assessment, "2"))
-    question = next(q for q in response.context["section"].questions.all() if q.key == "2.4")
+    question = next(q for q in response.context["section"].questions if q.key == "2.4")
     assert question.state == "set_aside"
     assert question.form is None
     section_2 = re.search(r'id="q-2.4".*?</fieldset>', response.text, re.S).group(0)
@@ -1190,10 +1190,11 @@ def empty_assessment(full_assessment, project, checklist, owner) -> Assessment:
 def test_assessment_detail_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
+    # The checklist's sections and questions are in memory once loaded (catalog.py):
     # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
-    # the user's role, 4. sections, 5. their questions, 6. answers with who answered.
+    # the user's role, 4. answers with who answered.
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(4):
             assert as_owner.get(assessment.get_absolute_url()).status_code == 200
 
 
@@ -1201,22 +1202,34 @@ def test_section_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
     # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
-    # the user's role, 4. sections, 5. their questions, 6. answers with who answered,
-    # 7. remembering the section for "Continue".
+    # the user's role, 4. answers with who answered, 5. remembering the section for "Continue".
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(5):
             assert as_owner.get(section_url(assessment, "6")).status_code == 200
     # Coming back to the same section has nothing to remember.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         as_owner.get(section_url(full_assessment, "6"))
+
+
+def test_a_new_process_loads_the_checklist_once(
+    as_owner, full_assessment, django_assert_num_queries
+):
+    from checklists import catalog
+
+    catalog._catalogs.clear()
+    # As above, plus the checklist version's document, its sections and their questions.
+    with django_assert_num_queries(7):
+        as_owner.get(full_assessment.get_absolute_url())
+    with django_assert_num_queries(4):
+        as_owner.get(full_assessment.get_absolute_url())
 
 
 def test_review_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
     # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
-    # the user's role, 4. sections, 5. their questions, 6. answers with who answered.
+    # the user's role, 4. answers with who answered.
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(4):
             response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
     assert response.context["unanswered"] == []

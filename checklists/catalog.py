@@ -1,0 +1,129 @@
+"""Published checklist content, read once per process and kept in memory.
+
+A published version never changes (see services.checklist_version_import), so its sections,
+questions and rules can be loaded once and shared by every request: pages then spend no
+queries and no JSON parsing on the 60 questions. The objects here are frozen; what a request
+adds (an answer, a state, a form) goes on the per-request wrappers in selectors.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .models import ChecklistVersion, Question, Section
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    pk: int
+    key: str
+    position: int
+    section_key: str
+    text: str
+    principles: tuple[str, ...]
+    enablers: tuple[str, ...]
+    flags: tuple[str, ...]
+    critical: bool
+    na: str
+    evidence: tuple[str, ...]
+    guidance: dict
+    applies_if: dict | None
+    principle_items: tuple[dict, ...]
+    enabler_items: tuple[dict, ...]
+    flag_items: tuple[dict, ...]
+
+    @property
+    def na_allowed(self) -> bool:
+        return self.na == Question.NotApplicable.WITH_JUSTIFICATION
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    pk: int
+    key: str
+    position: int
+    title: str
+    intro: str
+    questions: tuple[QuestionInfo, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """One checklist version's content: its document and its sections with their questions."""
+
+    document: dict
+    sections: tuple[SectionInfo, ...]
+
+    @property
+    def questions(self) -> tuple[QuestionInfo, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
+
+
+_catalogs: dict[tuple, Catalog] = {}
+_lock = threading.Lock()
+
+
+def _cache_key(version: ChecklistVersion) -> tuple:
+    # The primary key alone could be reused by another version in a test database rolled back
+    # and loaded again; the content hash and load time cannot.
+    return (version.pk, version.content_hash, version.loaded_at)
+
+
+def catalog(version: ChecklistVersion) -> Catalog:
+    """The version's content, from memory after the first call in this process (3 queries)."""
+    key = _cache_key(version)
+    found = _catalogs.get(key)
+    if found is None:
+        found = _load(version)
+        with _lock:
+            _catalogs[key] = found
+    return found
+
+
+def _load(version: ChecklistVersion) -> Catalog:
+    document: Any = (
+        ChecklistVersion.objects.filter(pk=version.pk).values_list("document", flat=True).get()
+    )
+    principles = {p["key"]: p for p in document["principles"]}
+    enablers = {e["key"]: e for e in document["enablers"]}
+    flags = {f["key"]: f for f in document["flags"]}
+    questions: dict[int, list[QuestionInfo]] = {}
+    sections = list(Section.objects.filter(checklist=version.pk).order_by("position"))
+    keys = {s.pk: s.key for s in sections}
+    for q in Question.objects.filter(checklist=version.pk).order_by("position"):
+        questions.setdefault(q.section_id, []).append(
+            QuestionInfo(
+                pk=q.pk,
+                key=q.key,
+                position=q.position,
+                section_key=keys[q.section_id],
+                text=q.text,
+                principles=tuple(q.principles),
+                enablers=tuple(q.enablers),
+                flags=tuple(q.flags),
+                critical=q.critical,
+                na=q.na,
+                evidence=tuple(q.evidence),
+                guidance=q.guidance,
+                applies_if=q.applies_if,
+                principle_items=tuple(principles[k] for k in q.principles),
+                enabler_items=tuple(enablers[k] for k in q.enablers),
+                flag_items=tuple(flags[k] for k in q.flags),
+            )
+        )
+    return Catalog(
+        document=document,
+        sections=tuple(
+            SectionInfo(
+                pk=s.pk,
+                key=s.key,
+                position=s.position,
+                title=s.title,
+                intro=s.intro,
+                questions=tuple(questions.get(s.pk, ())),
+            )
+            for s in sections
+        ),
+    )
