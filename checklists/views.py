@@ -23,7 +23,9 @@ from .forms import (
     OrganisationForm,
     ProjectForm,
     SignupForm,
+    answer_fields,
     answer_fingerprint,
+    bound_answer_fields,
 )
 from .models import Answer, Assessment, ChecklistVersion, Membership, Project
 from .permissions import (
@@ -290,32 +292,30 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
     if editable:
         services.assessment_visit_section(assessment=assessment, section_key=key)
-    forms = (
-        [
-            AnswerForm(
-                question=q,
-                scoring=scoring,
-                prefix=f"q{q.key}",
-                initial=AnswerForm.initial_for(q.answer),
-            )
-            for q in questions
-        ]
-        if editable
-        else []
-    )
-    return _render_section(request, assessment, state, section, forms)
+    return _render_section(request, assessment, state, section, [])
 
 
 def _render_section(request, assessment, state, section, forms, conflicts=None, status=200):
+    """Draw a section; `forms` are the bound forms of a refused post, if any."""
+    scoring = assessment.checklist.scoring
+    labels = rating_labels(scoring)
+    editable = EDIT in assessment.permissions and not assessment.is_submitted
     by_key = {form.question.key: form for form in forms}
-    labels = rating_labels(assessment.checklist.scoring)
+    errors = []
     for q in section.questions:
-        q.form = by_key.get(q.key)
         q.conflict = (conflicts or {}).get(q.key)
         q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
+        q.fields = None
+        if editable and q.applies:
+            form = by_key.get(q.key)
+            q.fields = (
+                bound_answer_fields(form, scoring)
+                if form is not None
+                else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
+            )
+            errors += [(q, anchor, message) for anchor, message in q.fields["error_links"]]
     previous, following = state.neighbours(section.key)
     position = [s.key for s in state.sections].index(section.key) + 1
-    errors = [(f.question, f) for f in forms if f.errors]
     return render(
         request,
         "checklists/assessment_section.html",
@@ -330,7 +330,6 @@ def _render_section(request, assessment, state, section, forms, conflicts=None, 
             section_count=len(state.sections),
             errors=errors,
             conflicts=conflicts or {},
-            scale=assessment.checklist.scoring["scale"],
         ),
         status=status,
     )

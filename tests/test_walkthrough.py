@@ -21,7 +21,7 @@ from django.urls import URLPattern, reverse
 from checklists import services
 from checklists import urls as checklist_urls
 from checklists.content import evaluate_condition
-from checklists.forms import AnswerForm, answer_fingerprint
+from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
     Assessment,
@@ -195,9 +195,9 @@ def initial_for_section(assessment: Assessment, section_key: str) -> dict[str, d
 def initial_from_page(response) -> dict[str, dict]:
     """The initial values the section page was rendered with, read from its context."""
     return {
-        q.key: dict(q.form.initial)
+        q.key: {name: q.fields[name] for name in ANSWER_FIELDS}
         for q in response.context["section"].questions
-        if q.form is not None
+        if q.fields is not None
     }
 
 
@@ -732,8 +732,8 @@ def test_invalid_answer_is_refused_with_a_clear_error(
     data = section_data(answered, "3", {key: value, "3.3": "in_place"})
     response = _refused(as_owner, answered, data)
     assert response.status_code == 422
-    form = next(f for q, f in response.context["errors"] if q.key == key)
-    assert message in form.errors[field]
+    fields = next(q.fields for q in response.context["section"].questions if q.key == key)
+    assert message in fields["errors"][field]
     assert "Some answers need your attention" in response.text
     assert message[:40] in response.text
 
@@ -741,8 +741,8 @@ def test_invalid_answer_is_refused_with_a_clear_error(
 def test_too_long_evidence_note_is_not_also_reported_as_missing(as_owner, answered):
     data = section_data(answered, "3", {"3.4": EVIDENCE | {"evidence_note": "x" * 5001}})
     response = _refused(as_owner, answered, data)
-    form = next(f for q, f in response.context["errors"] if q.key == "3.4")
-    assert form.errors["evidence_note"] == [
+    fields = next(q.fields for q in response.context["section"].questions if q.key == "3.4")
+    assert fields["errors"]["evidence_note"] == [
         "Ensure this value has at most 5000 characters (it has 5001)."
     ]
 
@@ -787,7 +787,8 @@ def test_stale_save_is_refused_and_shows_the_other_persons_answer(as_owner, as_e
     page_a = as_owner.get(section_url(assessment, "3"))
     page_b = as_editor.get(section_url(assessment, "3"))
     seen_by_a, seen_by_b = initial_from_page(page_a), initial_from_page(page_b)
-    assert seen_by_b["3.1"] == AnswerForm.initial_for(None)
+    unanswered = AnswerForm.initial_for(None)
+    assert (seen_by_b["3.1"]["revision"], seen_by_b["3.1"]["seen"]) == (0, unanswered["seen"])
 
     response = as_owner.post(
         section_url(assessment, "3"),
@@ -959,7 +960,7 @@ def test_question_that_does_not_apply_is_set_aside_with_the_reason(as_owner, ass
     response = as_owner.get(section_url(assessment, "2"))
     question = next(q for q in response.context["section"].questions if q.key == "2.4")
     assert question.state == "set_aside"
-    assert question.form is None
+    assert question.fields is None
     section_2 = re.search(r'id="q-2.4".*?</fieldset>', response.text, re.S).group(0)
     assert "Not applicable to this project." in section_2
     assert "Applies only if migrant workers are involved in the project." in section_2
