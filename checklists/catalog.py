@@ -127,3 +127,29 @@ def _load(version: ChecklistVersion) -> Catalog:
             for s in sections
         ),
     )
+
+
+_fragments: dict[tuple, dict[str, str]] = {}
+
+
+def question_fragments(version: ChecklistVersion, template_name: str) -> dict[str, str]:
+    """Each question of the version rendered once with `template_name`, by question key.
+
+    Tags and guidance are the same for every assessment: pages paste these instead of running
+    the same includes for every question of every request. Cached per process and language.
+    """
+    from django.template.loader import get_template
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    key = (*_cache_key(version), template_name, get_language())
+    found = _fragments.get(key)
+    if found is None:
+        template = get_template(template_name)
+        found = {
+            q.key: mark_safe(template.render({"question": q}))  # noqa: S308 (our own template)
+            for q in catalog(version).questions
+        }
+        with _lock:
+            _fragments[key] = found
+    return found

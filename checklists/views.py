@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
-from .catalog import catalog
+from .catalog import catalog, question_fragments
 from .forms import (
     AnswerForm,
     AssessmentStartForm,
@@ -301,8 +301,11 @@ def _render_section(request, assessment, state, section, forms, conflicts=None, 
     labels = rating_labels(scoring)
     editable = EDIT in assessment.permissions and not assessment.is_submitted
     by_key = {form.question.key: form for form in forms}
+    tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
+    guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
     errors = []
     for q in section.questions:
+        q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
         q.conflict = (conflicts or {}).get(q.key)
         q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
         q.fields = None

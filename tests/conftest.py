@@ -59,5 +59,7 @@ def _fresh_checklist_catalog():
     from checklists import catalog
 
     catalog._catalogs.clear()
+    catalog._fragments.clear()
     yield
     catalog._catalogs.clear()
+    catalog._fragments.clear()
