@@ -52,6 +52,16 @@ class AssessmentState:
         return [q for s in self.sections for q in s.questions]
 
     @property
+    def answered_count(self) -> int:
+        """Questions with an answer, "not applicable" with a reason included (progress)."""
+        return sum(s.answered for s in self.sections)
+
+    @property
+    def applicable_count(self) -> int:
+        """Questions the project's profile does not set aside."""
+        return sum(s.applicable for s in self.sections)
+
+    @property
     def unanswered(self) -> list[QuestionState]:
         return [q for q in self.questions if q.state == "unanswered"]
 

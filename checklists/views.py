@@ -7,7 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -57,9 +57,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .prefetch_related(
             Prefetch(
                 "assessments",
-                queryset=Assessment.objects.order_by("-created_at").only(
-                    "pk", "title", "status", "created_at", "updated_at", "project_id"
-                ),
+                queryset=Assessment.objects.order_by("-created_at")
+                .only("pk", "title", "status", "created_at", "updated_at", "project_id")
+                .annotate(answered=Count("answers", filter=~Q(answers__rating=""))),
             )
         )
         .order_by("organisation__name", "name")

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
+  // After a refused save, start keyboard and screen-reader users at the list of problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
   if (!form || !window.fetch || !window.FormData) { return; }
   document.documentElement.classList.add("js");
   var url = form.getAttribute("data-autosave");

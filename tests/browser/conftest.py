@@ -16,8 +16,14 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
+def browser_context_args(browser_context_args, request):
+    # Tests may pass more, e.g. parametrize(..., [{"java_script_enabled": False}], indirect=True).
+    return {
+        **browser_context_args,
+        "locale": "en-GB",
+        "viewport": {"width": 1280, "height": 900},
+        **getattr(request, "param", {}),
+    }
 
 
 @pytest.fixture

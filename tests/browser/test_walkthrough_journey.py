@@ -1,7 +1,7 @@
 """A team walks through an assessment in a browser: with the mouse, by keyboard, without JavaScript.
 
-The checks follow what a person sees: labels, buttons and messages, never ids or CSS classes,
-except to find the block of one question (`fieldset#q-3.1`), which is what a reader scans for.
+The checks follow what a person sees: labels, buttons and messages. Selectors name markup only
+to find one question's block (`fieldset#q-3.1`), its save state, or one card or gap in a list.
 """
 
 import re
@@ -147,8 +147,14 @@ def tab_to(page, target, key="Tab", limit=40):
 
 def press_and_expect_focus(page, key, target):
     page.keyboard.press(key)
-    print(page.evaluate("document.activeElement.outerHTML.slice(0, 120)"))
     expect(target).to_be_focused()
+
+
+def choose_evidence_with_arrows(page, q):
+    for _ in range(3):  # Not started -> Planned -> In place -> In place with evidence
+        page.keyboard.press("ArrowRight")
+    expect(q.get_by_role("radio", name=EVIDENCE)).to_be_checked()
+    expect(q.get_by_role("radio", name=EVIDENCE)).to_be_focused()
 
 
 def answer_section_by_keyboard(page):
@@ -162,10 +168,9 @@ def answer_section_by_keyboard(page):
     # The justification box is hidden (4.1 cannot be not applicable): Tab goes to the note.
     press_and_expect_focus(page, "Tab", first.get_by_label("Evidence and notes"))
     page.keyboard.type("Site visit report, March 2026.")
-    # Back into the unchecked group: the focus lands on its last rating; Space checks it.
-    press_and_expect_focus(page, "Shift+Tab", first.get_by_role("radio", name=EVIDENCE))
-    page.keyboard.press("Space")
-    expect(first.get_by_role("radio", name=EVIDENCE)).to_be_checked()
+    # Back into the group, still unchecked: the focus lands on its first rating.
+    press_and_expect_focus(page, "Shift+Tab", first.get_by_role("radio", name="Not started"))
+    choose_evidence_with_arrows(page, first)
 
     for previous_key, key in pairwise(keys):
         previous, q = question(page, previous_key), question(page, key)
@@ -173,10 +178,7 @@ def answer_section_by_keyboard(page):
         press_and_expect_focus(page, "Tab", previous.get_by_label("Links to evidence"))
         press_and_expect_focus(page, "Tab", previous.get_by_text(f"Guidance for {previous_key}"))
         press_and_expect_focus(page, "Tab", q.get_by_role("radio", name="Not started"))
-        for _ in range(3):  # Not started -> Planned -> In place -> In place with evidence
-            page.keyboard.press("ArrowRight")
-        expect(q.get_by_role("radio", name=EVIDENCE)).to_be_checked()
-        expect(q.get_by_role("radio", name=EVIDENCE)).to_be_focused()
+        choose_evidence_with_arrows(page, q)
         press_and_expect_focus(page, "Tab", q.get_by_label("Evidence and notes"))
         page.keyboard.type(f"Checked on site for {key}.")
         press_and_expect_focus(page, "Shift+Tab", q.get_by_role("radio", name=EVIDENCE))
@@ -187,7 +189,7 @@ def answer_section_by_keyboard(page):
     expect(last.get_by_text("What good looks like")).to_be_visible()
     tab_to(page, page.get_by_role("button", name="Save and continue"))
     expect(page.locator("fieldset[data-question] .save-state")).to_have_text([SAVED] * 5)
-    page.keyboard.press("Enter")
+    page.keyboard.press("Space")
 
 
 # --- 1. The whole journey, with JavaScript -------------------------------------------------
@@ -234,6 +236,7 @@ def test_team_walks_through_a_whole_assessment_and_submits_it(site, page, visit,
         page.get_by_role("button", name=button).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    # 58 = 60 less 2.4 and 6.13, which the profile sets aside; 8.3 "not applicable" is answered.
     expect(page.get_by_text("58 of 58 questions answered.")).to_be_visible()
     expect(page.get_by_role("heading", name="Every question is answered")).to_be_visible()
     section_4 = page.get_by_role("table").nth(3)
@@ -291,7 +294,7 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
     q = question(page, "2.1")
     justification = q.get_by_label("Why it does not apply")
     expect(justification).to_be_hidden()
-    expect(question(page, "2.2").get_by_label("Why it does not apply")).to_have_count(0)
+    expect(question(page, "2.2").get_by_label("Why it does not apply")).to_be_hidden()
 
     q.get_by_role("radio", name="In place", exact=True).check()
     expect(q.locator(".save-state")).to_have_text(SAVED)
@@ -318,20 +321,43 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
     assert stored_rating(assessment, "2.1") == "not_applicable"
     visit.check("not-applicable")
 
-    q.get_by_role("radio", name="Planned", exact=True).check()
-    expect(justification).to_be_hidden()
+    # The state already reads "Saved at": wait for the save itself this time.
+    with page.expect_response(lambda r: r.request.method == "POST") as response:
+        q.get_by_role("radio", name="Planned", exact=True).check()
+        expect(justification).to_be_hidden()
+    assert response.value.json()["status"] == "saved"
     expect(q.locator(".save-state")).to_have_text(SAVED)
     page.reload()
     expect(q.get_by_role("radio", name="Planned", exact=True)).to_be_checked()
     answer = Answer.objects.get(assessment=assessment, question__key="2.1")
     assert (answer.rating, answer.na_justification) == ("planned", "")
 
+    # A rating that needs evidence, without any: refused inline, then by the Save button.
+    other = question(page, "2.2")
+    other.get_by_role("radio", name=EVIDENCE, exact=True).check()
+    expect(other.locator(".save-state")).to_contain_text("Add a note or a link")
+    page.get_by_role("button", name="Save and continue").click()
+    summary = page.get_by_role("alert").filter(has_text="Some answers need your attention")
+    expect(summary.get_by_role("link", name=re.compile(r"^2\.2: Add a note"))).to_be_visible()
+    assert stored_rating(assessment, "2.2") is None
+    visit.check("errors")
+    # The page opens on the list of problems; its link leads to the field, with the message.
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").click()
+    note = other.get_by_label("Evidence and notes")
+    expect(note).to_be_focused()
+    expect(note).to_have_accessible_description(re.compile(r"^Add a note or a link"))
+
 
 # --- 3. Without JavaScript -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("browser_context_args", [{"java_script_enabled": False}], indirect=True)
-def test_the_walkthrough_works_without_javascript(site, page, team):
+# pytest-playwright reads this marker; an indirect parametrize of browser_context_args is ignored
+# by tests/browser/conftest.py, which would leave JavaScript on.
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_the_walkthrough_works_without_javascript(site, page, team, request):
+    """axe-core cannot run without JavaScript: the same pages are checked with it elsewhere."""
+    shots = Visit(page, request.node.name).folder
     log_in(page, site, team["amina"])
     page.get_by_role("link", name="Describe your first project").click()
     fill_project_form(page, "SMS survey in Phnom Penh")
@@ -339,6 +365,8 @@ def test_the_walkthrough_works_without_javascript(site, page, team):
     expect(page.get_by_text("Project created.")).to_be_visible()
     start_assessment(page)
     assessment = Assessment.objects.get(title="Baseline, Nov 2026")
+    # autosave.js marks the page when it runs: here it must not have.
+    expect(page.locator("html")).not_to_have_class(re.compile(r"\bjs\b"))
 
     # Section 1, saved as a whole by the button.
     for key in ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"]:
@@ -371,9 +399,13 @@ def test_the_walkthrough_works_without_javascript(site, page, team):
     note = question(page, "4.1").get_by_label("Evidence and notes")
     assert target == "#" + note.get_attribute("id")
     expect(question(page, "4.1").get_by_text("Add a note or a link")).to_be_visible()
+    # The message is announced with the field, not only shown next to it.
+    expect(note).to_have_attribute("aria-invalid", "true")
+    expect(note).to_have_accessible_description(re.compile(r"^Add a note or a link"))
     expect(question(page, "4.2").get_by_role("radio", name="Planned")).to_be_checked()
     assert stored_rating(assessment, "4.1") is None
     assert stored_rating(assessment, "4.2") is None
+    page.screenshot(path=shots / "01-section-errors.png", full_page=True)
     link.click()
     expect(page).to_have_url(re.compile(re.escape(target) + "$"))
 
@@ -382,6 +414,7 @@ def test_the_walkthrough_works_without_javascript(site, page, team):
     expect(page.get_by_role("heading", level=1)).to_have_text("Baseline, Nov 2026")
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
     expect(page.get_by_text("10 of 58 questions answered")).to_be_visible()
+    page.screenshot(path=shots / "02-assessment-after-exit.png", full_page=True)
     assert stored_rating(assessment, "4.1") == "in_place_with_evidence"
     assert stored_rating(assessment, "4.2") == "planned"
 
@@ -415,6 +448,7 @@ def test_a_conflicting_change_is_shown_and_not_saved(
         amina_q = question(page, "3.1")
         amina_q.get_by_role("radio", name="In place", exact=True).check()
         expect(amina_q.locator(".save-state")).to_have_text(SAVED)
+        visit.check("amina-saved")
 
         # Bruno's page still shows the answer as it was: his autosave is refused.
         bruno_q = question(bruno, "3.1")
