@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
@@ -69,6 +70,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "checklists/dashboard.html",
         {"memberships": memberships, "projects": projects},
     )
+
+
+def logout_page(request: HttpRequest) -> HttpResponse:
+    """GET asks for confirmation; POST logs out (Django's LogoutView)."""
+    if request.method == "POST":
+        return LogoutView.as_view()(request)
+    if not request.user.is_authenticated:
+        return redirect("checklists:home")
+    return render(request, "registration/logout_confirm.html")
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -117,3 +117,24 @@ def test_admin_shows_checklist_content_read_only(client, django_user_model):
         == 403
     )
     assert ChecklistVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_repeat_visit_to_an_unchanged_page_is_a_304_without_body(client, owner):
+    url = reverse("checklists:version-detail", args=["west-operations-checklist", "2019-03"])
+    for user in (None, owner):
+        if user:
+            client.force_login(user)
+        first = client.get(url)
+        assert first["Cache-Control"] == "private, no-cache"
+        again = client.get(url, headers={"if-none-match": first["ETag"]})
+        assert again.status_code == 304
+        assert again.content == b""
+
+
+def test_logging_out_asks_for_confirmation(client, owner):
+    client.force_login(owner)
+    page = client.get(reverse("logout"))
+    assert page.status_code == 200
+    assert "Log out of westcheck?" in page.text
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("checklists:dashboard")).status_code == 302

@@ -19,4 +19,8 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
+        if response.get("Content-Type", "").startswith("text/html"):
+            # Pages may be kept, but must be checked again (a 304 when unchanged) and never
+            # shared by a proxy: they can show a signed-in person's projects.
+            response.headers.setdefault("Cache-Control", "private, no-cache")
         return response

@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "westcheck.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETags on pages, so that a browser revisiting an unchanged page gets a 304 and no body.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -16,6 +16,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("accounts/logout/", views.logout_page, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -25,6 +25,8 @@ def test_new_user_signs_up_logs_out_and_logs_in(site, page, visit):
     expect(page.get_by_text("Signed in as Amina Rahman.")).to_be_visible()
     visit.check("signed-in-home")
 
+    page.get_by_role("link", name="Log out").click()
+    visit.check("logout-confirm")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in").first).to_be_visible()
 
