@@ -1,36 +1,60 @@
 """Measure each main page's server time against a bare template view, on a throwaway database.
 
+By default over real HTTP: after seeding, the command starts gunicorn (one sync worker) on
+127.0.0.1 against the throwaway database, signs in over HTTP, and times each request from sending
+it to reading the whole response. With --in-process, Django's test Client calls the handler
+directly (no server, no network): the mode for profiling (--profile). Query counts always come
+from an in-process pass, and the readiness report's PDF is always timed in-process.
+
 Figures, not tests: nothing here passes or fails. See docs/performance.md for how to read them.
 """
 
 from __future__ import annotations
 
+import cProfile
+import http.client
+import io
+import json
 import math
 import os
 import platform
+import pstats
 import random
-import shutil
+import re
+import secrets
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from http.cookies import SimpleCookie
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from urllib.parse import quote, urlencode
 
 import django
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection, transaction
-from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 
 from checklists import services
 from checklists.content import evaluate_condition
 from checklists.forms import AnswerForm, answer_fingerprint
 from checklists.models import (
+    Action,
     Answer,
     Assessment,
     ChecklistVersion,
@@ -42,8 +66,20 @@ from checklists.models import (
 )
 
 TARGET_RATIO = 4.0
+PDF_RATIO_TARGET = 1.3  # the report PDF against WeasyPrint alone on the same HTML
+PDF_SECONDS_TARGET = 1.0
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PLAIN_STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+URLENCODED = "application/x-www-form-urlencoded"
+REPORT_TEMPLATE = "checklists/pdf/assessment_report.html"
+BLANK_TEMPLATE = "checklists/pdf/blank_checklist.html"
+
+# The HTTP server: loopback only, one sync worker, so that each figure is one request's time.
+HOST = "127.0.0.1"
+SETTINGS_SHIM = "westcheck_bench_settings"  # written into the temporary directory
+STARTUP_TIMEOUT = 60  # seconds for gunicorn to answer /healthz
+REQUEST_TIMEOUT = 60  # seconds for one request (gunicorn's worker timeout is the same)
+STOP_TIMEOUT = 10  # seconds for gunicorn to stop after SIGTERM before it is killed
 
 ORGANISATIONS = [
     ("Northwind Apparel", Organisation.Kind.BRAND),
@@ -65,6 +101,7 @@ NOTES = [
     "Escalation flow chart posted at each site and translated into the workers' languages.",
 ]
 LINKS = ["https://intranet.example/west/evidence", "https://docs.example/procedures/remedy.pdf"]
+ACTION_OWNERS = ["Programme manager", "VoiceLink Technologies", "Workers' Rights Centre", "HR lead"]
 # Ratings of fully answered assessments, roughly as teams answer them.
 RATING_WEIGHTS = {
     "in_place_with_evidence": 40,
@@ -82,27 +119,86 @@ class Targets:
     member: User
     checklist: ChecklistVersion
     project: Project
-    answered: Assessment  # every question answered, still a draft
+    answered: Assessment  # every question answered, still a draft: the walk-through pages
     partial: Assessment  # some questions unanswered: the review page lists them
+    reported: Assessment  # every question answered, submitted, half its gaps planned: the report
+    integrity_short: str  # the reported assessment's hash as printed on the report
     counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
+class Reply:
+    """A response, whichever way it came: status, body and headers."""
+
+    status: int
+    body: bytes
+    headers: object  # has .get(name), case-insensitive
+
+    def describe(self) -> str:
+        location = self.headers.get("Location")
+        if location:
+            return f"status {self.status} to {location}"
+        return f"status {self.status}: {self.body[:200]!r}"
+
+
+@dataclass
 class Page:
-    """One measured request: how to send it, what status it must get, what to note afterwards."""
+    """One measured request: what to send, as whom, what status it must get, what to note after."""
 
     name: str
-    send: Callable[[], HttpResponse]
+    path: str
+    who: str = "anonymous"  # or "member": the signed-in person
+    method: str = "GET"
+    data: Callable[[], dict[str, str]] | None = None  # the fields of a POST, without the CSRF token
+    encoding: str = "multipart"  # of a POST: "multipart" (fetch with FormData) or "urlencoded"
+    headers: dict[str, str] = field(default_factory=dict)
+    referer: str = ""  # the page a POST is sent from
     status: int = 200
-    after: Callable[[HttpResponse], None] | None = None
+    after: Callable[[Reply], None] | None = None
     times: list[float] = field(default_factory=list)
-    queries: int = 0
+    queries: int | None = None
+    error: str = ""  # why the page was dropped: it failed, and the other pages went on
+
+
+@dataclass
+class Timing:
+    """Seconds per run: wall clock, and this process's CPU time (which a busy machine inflates less)."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @contextmanager
+    def run(self) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.wall.append(time.perf_counter() - wall)
+        self.cpu.append(time.process_time() - cpu)
+
+
+@dataclass
+class PdfFigures:
+    """The timings of each step, and what was rendered."""
+
+    runs: int
+    report: Timing = field(default_factory=Timing)  # assessment_report_pdf(assessment)
+    render_pdf: Timing = field(default_factory=Timing)  # render_pdf(html) on the same HTML
+    weasyprint: Timing = field(default_factory=Timing)  # WeasyPrint alone on the same HTML
+    context: Timing = field(default_factory=Timing)  # assessment_report_context(assessment)
+    template: Timing = field(default_factory=Timing)  # render_to_string of the report template
+    blank: Timing = field(default_factory=Timing)  # blank_checklist_pdf(version)
+    blank_weasyprint: Timing = field(default_factory=Timing)
+    report_pages: int = 0
+    report_bytes: int = 0
+    blank_pages: int = 0
+    context_queries: int = 0
+    partial_context_queries: int = 0
 
 
 class Command(BaseCommand):
     help = (
-        "Measure page server times against a bare template view, on a throwaway database "
-        "seeded with realistic data. Never touches the configured database's data."
+        "Measure page server times against a bare template view, over HTTP to gunicorn (or "
+        "in-process), on a throwaway database seeded with realistic data, and time the "
+        "readiness report PDF. Never touches the configured database's data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -116,31 +212,145 @@ class Command(BaseCommand):
             "--assessments", type=int, default=200, help="Assessments to seed (default 200)."
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the data.")
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="Call Django's handler through the test Client instead of HTTP to gunicorn.",
+        )
+        parser.add_argument(
+            "--pdf-runs",
+            type=int,
+            default=7,
+            help="Timed runs of each PDF step (default 7; 0 skips the PDFs).",
+        )
+        parser.add_argument(
+            "--time-limit",
+            type=float,
+            default=900,
+            help="Stop the timed rounds after this many seconds (default 900).",
+        )
+        parser.add_argument(
+            "--profile",
+            metavar="NAME",
+            help="Profile (cProfile, in-process) the pages whose name contains NAME (or one of "
+            "several, comma-separated) instead of timing all pages; --requests requests each.",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["requests"] < 1 or options["warmup"] < 0 or options["assessments"] < 4:
             raise CommandError("Give at least 1 request, 0 warm-up requests and 4 assessments.")
+        if options["pdf_runs"] < 0 or options["time_limit"] <= 0:
+            raise CommandError("Give 0 or more PDF runs and a positive time limit.")
+        if options["profile"]:
+            options["in_process"] = True
         started = time.perf_counter()
-        storages, static_note = _static_storages()
+        with tempfile.TemporaryDirectory(prefix="westcheck-bench-") as directory:
+            self._run(directory, options)
+        self.stdout.write(f"Total time: {time.perf_counter() - started:.1f} s")
+
+    def _run(self, directory: str, options: dict) -> None:
+        over_http = not options["in_process"]
+        phases: dict[str, float] = {}
+        mark = time.perf_counter()
+        static_overrides, static_env, static_note = _static_setup(directory, collect=over_http)
+        if over_http and static_env:
+            phases["collectstatic"] = time.perf_counter() - mark
         overrides = {
             "ROOT_URLCONF": "westcheck.bench_urls",
             "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            **static_overrides,
         }
-        if storages:
-            overrides["STORAGES"] = storages
-        with throwaway_database() as database_note:
-            seed_started = time.perf_counter()
+        server_note = ""
+        with throwaway_database(directory) as database_note:
+            mark = time.perf_counter()
             with transaction.atomic():
                 targets = seed(options["assessments"], random.Random(options["seed"]))
-            seed_seconds = time.perf_counter() - seed_started
+            password = secrets.token_urlsafe(16)
+            if over_http:  # signing in over HTTP needs a password; hashing it takes a moment
+                targets.member.set_password(password)
+                targets.member.save(update_fields=["password"])
+            phases["seeding"] = time.perf_counter() - mark
             with override_settings(**overrides):
                 pages = build_pages(targets)
-                measure(pages, options["requests"], options["warmup"])
-            self._report(pages, targets, options, database_note, static_note, seed_seconds)
-        self.stdout.write(f"Total time: {time.perf_counter() - started:.1f} s")
+                in_process = InProcessClient(targets.member)
+                if options["profile"]:
+                    self._profile(pages, in_process, options)
+                    return
+                mark = time.perf_counter()
+                if over_http:
+                    count_queries(pages, in_process, warmup=1)
+                    with gunicorn_server(directory, static_env) as server:
+                        client = HttpClient(server.port)
+                        client.sign_in(targets.member.email, password)
+                        rounds = measure(
+                            pages,
+                            client,
+                            options["requests"],
+                            options["warmup"],
+                            options["time_limit"],
+                        )
+                        server_note = server.description
+                    if any(page.error.startswith(HttpClient.label) for page in pages):
+                        server_note += "\n" + server.log_tail()
+                else:
+                    count_queries(pages, in_process, warmup=options["warmup"])
+                    rounds = measure(
+                        pages, in_process, options["requests"], 0, options["time_limit"]
+                    )
+                phases["pages"] = time.perf_counter() - mark
+                figures = None
+                if options["pdf_runs"]:
+                    mark = time.perf_counter()
+                    figures = measure_pdfs(targets, options["pdf_runs"])
+                    phases["PDFs"] = time.perf_counter() - mark
+            self._report(
+                pages,
+                figures,
+                targets,
+                options,
+                rounds,
+                database_note,
+                static_note,
+                server_note,
+                phases,
+            )
 
-    def _report(self, pages, targets, options, database_note, static_note, seed_seconds) -> None:
+    def _profile(self, pages: list[Page], client: InProcessClient, options: dict) -> None:
+        needles = [n.strip().lower() for n in options["profile"].split(",") if n.strip()]
+        chosen = [page for page in pages if any(n in page.name.lower() for n in needles)]
+        if not chosen:
+            names = ", ".join(page.name for page in pages)
+            raise CommandError(f"No page name contains {options['profile']!r}. Pages: {names}")
+        for page in chosen:
+            for _ in range(options["warmup"]):
+                _attempt(page, client)
+            profiler = cProfile.Profile()
+            for _ in range(options["requests"]):
+                profiler.enable()
+                _attempt(page, client)
+                profiler.disable()
+            if page.error:
+                raise CommandError(f"{page.name}: {page.error}")
+            stream = io.StringIO()
+            stats = pstats.Stats(profiler, stream=stream)
+            stats.sort_stats("cumulative").print_stats(35)
+            stats.sort_stats("tottime").print_stats(20)
+            self.stdout.write(f"\n{page.name}: {options['requests']} requests, in-process")
+            self.stdout.write(stream.getvalue())
+
+    def _report(
+        self,
+        pages,
+        figures,
+        targets,
+        options,
+        rounds,
+        database_note,
+        static_note,
+        server_note,
+        phases,
+    ) -> None:
         out = self.stdout.write
         db = settings.DATABASES["default"]
         out("")
@@ -154,24 +364,60 @@ class Command(BaseCommand):
             f"CONN_HEALTH_CHECKS={db.get('CONN_HEALTH_CHECKS', False)}"
         )
         out(f"DEBUG={settings.DEBUG}, static files: {static_note}")
+        out(
+            "Load average (1, 5, 15 min) at the end: "
+            + ", ".join(f"{load:.1f}" for load in os.getloadavg())
+            + " (the machine may be shared: compare ratios, not absolute times)"
+        )
         c = targets.counts
         out(
             f"Data: {c['organisations']} organisations, {c['projects']} projects, "
             f"{c['assessments']} assessments ({c['answered']} fully answered, "
             f"{c['submitted']} of them submitted), {c['answers']} answers; seeded in "
-            f"{seed_seconds:.1f} s"
+            f"{phases['seeding']:.1f} s"
         )
         out(
             f"The member's dashboard lists {c['member_projects']} projects with "
             f"{c['member_assessments']} assessments; the measured project has "
             f"{c['project_assessments']}; the measured assessment has {c['measured_answers']} "
-            f"answers to {c['questions']} questions"
+            f"answers to {c['questions']} questions; the reported one (submitted) has "
+            f"{c['report_answers']} answers, {c['report_gaps']} gaps, {c['report_actions']} "
+            "of them with a planned action"
         )
+        if options["in_process"]:
+            how = "server time through Django's test Client (no server, no network)"
+        else:
+            how = (
+                f"over HTTP to {server_note.splitlines()[0]}: time from sending the request to "
+                "reading the whole response; query counts from one in-process request per page"
+            )
         out(
-            f"{options['requests']} timed requests per page after {options['warmup']} warm-up, "
-            "pages interleaved; server time through Django's test Client (no network)"
+            f"{rounds} timed requests per page after {options['warmup']} warm-up, "
+            f"pages interleaved; {how}"
         )
+        if rounds < options["requests"]:
+            out(
+                self.style.WARNING(
+                    f"Stopped after {rounds} of {options['requests']} rounds: the time limit of "
+                    f"{options['time_limit']:g} s was reached."
+                )
+            )
         out("")
+        self._page_table(pages)
+        failed = [page for page in pages if page.error]
+        for page in failed:
+            out(self.style.ERROR(f"FAILED {page.name}: {page.error}"))
+        if failed and not options["in_process"] and "\n" in server_note:
+            out("Last lines of gunicorn's log:")
+            out(server_note.split("\n", 1)[1])
+        if figures:
+            out("")
+            self._pdf_report(figures, targets)
+        out("")
+        out("Phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()))
+
+    def _page_table(self, pages: list[Page]) -> None:
+        out = self.stdout.write
         # A Markdown table: readable here, and pasted as it is into docs/performance.md.
         bare = statistics.median(pages[0].times)
         width = max(len(page.name) for page in pages)
@@ -181,48 +427,135 @@ class Command(BaseCommand):
         out(f"|{'-' * (width + 2)}|----------:|-------:|--------:|-------:|-----------|")
         over = []
         for page in pages:
+            queries = "-" if page.queries is None else page.queries
+            if page.error or not page.times:
+                out(
+                    f"| {page.name:<{width}} | {'-':>9} | {'-':>6} | {queries:>7} | {'-':>6} "
+                    f"| {'FAILED':<9} |"
+                )
+                continue
             median = statistics.median(page.times)
             ratio = median / bare
             if ratio > TARGET_RATIO:
                 over.append(page.name)
             out(
                 f"| {page.name:<{width}} | {median * 1000:>9.2f} | {_p90(page.times) * 1000:>6.2f} "
-                f"| {page.queries:>7} | {ratio:>6.1f} | {'OVER' if ratio > TARGET_RATIO else 'ok':<9} |"
+                f"| {queries:>7} | {ratio:>6.1f} | {'OVER' if ratio > TARGET_RATIO else 'ok':<9} |"
             )
         out("")
         if over:
             out(self.style.WARNING(f"Over the {TARGET_RATIO:g}x target: {', '.join(over)}"))
         else:
-            out(self.style.SUCCESS(f"Every page is within {TARGET_RATIO:g}x of the bare view."))
+            out(
+                self.style.SUCCESS(
+                    f"Every page measured is within {TARGET_RATIO:g}x of the bare view."
+                )
+            )
+
+    def _pdf_report(self, f: PdfFigures, targets: Targets) -> None:
+        out = self.stdout.write
+        c = targets.counts
+        report = statistics.median(f.report.wall)
+        floor = statistics.median(f.weasyprint.wall)
+        ratio = report / floor
+        out(
+            f"Readiness report PDF of the reported assessment ({c['report_answers']} answers with "
+            f"evidence notes, {c['report_gaps']} gaps): {f.report_pages} pages, "
+            f"{f.report_bytes / 1024:.0f} KB; median of {f.runs} runs after one warm-up run, "
+            "in-process, steps interleaved"
+        )
+        out("")
+        rows = [
+            ("assessment_report_pdf(assessment)", f.report),
+            ("  report context (assessment_report_context)", f.context),
+            ("  report template (render_to_string)", f.template),
+            ("render_pdf(html, title=...) on the same HTML", f.render_pdf),
+            ("WeasyPrint alone on the same HTML (floor)", f.weasyprint),
+            ("blank checklist PDF (blank_checklist_pdf)", f.blank),
+            ("WeasyPrint alone on the blank checklist's HTML", f.blank_weasyprint),
+        ]
+        width = max(len(name) for name, _ in rows)
+        out(f"| {'step':<{width}} | median ms | min ms | max ms | CPU median ms |")
+        out(f"|{'-' * (width + 2)}|----------:|-------:|-------:|--------------:|")
+        for name, timing in rows:
+            times = timing.wall
+            out(
+                f"| {name:<{width}} | {statistics.median(times) * 1000:>9.0f} "
+                f"| {min(times) * 1000:>6.0f} | {max(times) * 1000:>6.0f} "
+                f"| {statistics.median(timing.cpu) * 1000:>13.0f} |"
+            )
+        out("")
+        verdict = "ok" if ratio <= PDF_RATIO_TARGET else "OVER"
+        line = (
+            f"Report PDF / WeasyPrint alone: {ratio:.2f} (target <= {PDF_RATIO_TARGET:g}): "
+            f"{verdict}; report PDF {report:.2f} s: "
+            f"{'under' if report < PDF_SECONDS_TARGET else 'NOT under'} {PDF_SECONDS_TARGET:g} s"
+        )
+        good = ratio <= PDF_RATIO_TARGET and report < PDF_SECONDS_TARGET
+        out(self.style.SUCCESS(line) if good else self.style.WARNING(line))
+        # Less noisy than the ratio of two medians of a few runs on a shared machine.
+        parts = statistics.median(f.context.wall) + statistics.median(f.template.wall)
+        out(
+            f"From the parts: (WeasyPrint alone + context + template) / WeasyPrint alone = "
+            f"{(floor + parts) / floor:.3f}; the app adds {parts * 1000:.0f} ms to WeasyPrint's work"
+        )
+        out(
+            f"Building the report context: {f.context_queries} queries "
+            f"({f.partial_context_queries} for the assessment with {c['partial_answers']} answers "
+            "and no actions)"
+        )
+        out(
+            f"Blank checklist PDF: {statistics.median(f.blank.wall):.2f} s, {f.blank_pages} pages "
+            f"({statistics.median(f.blank.wall) / statistics.median(f.blank_weasyprint.wall):.2f}x "
+            "WeasyPrint alone)"
+        )
 
 
 # --- Throwaway database --------------------------------------------------------------------
 
 
 @contextmanager
-def throwaway_database() -> Iterator[str]:
+def throwaway_database(directory: str) -> Iterator[str]:
     """Create a fresh database beside the configured one, migrate it, and drop it afterwards.
 
-    Django's test-database machinery does the work: SQLite gets a file in a temporary directory
-    (a file, like production, not the in-memory database tests use), PostgreSQL a
-    `test_<name>_bench` database on the same server. The configured database is never written.
+    Django's test-database machinery does the work: SQLite gets a file in the command's temporary
+    directory (a file, like production and so that gunicorn can open it, not the in-memory
+    database tests use), PostgreSQL a `test_<name>_bench` database on the same server. The
+    configured database is never written.
     """
     test_settings = connection.settings_dict["TEST"]
     old_test_name = test_settings.get("NAME")
-    directory = None
     if connection.vendor == "sqlite":
-        directory = tempfile.mkdtemp(prefix="westcheck-bench-")
         test_settings["NAME"] = os.path.join(directory, "bench.sqlite3")
     else:
         test_settings["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
+        if connection.vendor == "sqlite" and connection.creation.is_in_memory_db(
+            connection.settings_dict["NAME"]
+        ):
+            raise CommandError("The throwaway SQLite database must be a file, not in memory.")
         yield _database_description()
     finally:
+        _wait_for_other_sessions()
         connection.creation.destroy_test_db(old_name, verbosity=0)
         test_settings["NAME"] = old_test_name
-        if directory:
-            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _wait_for_other_sessions(timeout: float = 10.0) -> None:
+    """PostgreSQL refuses to drop a database while gunicorn's session is still closing."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
 
 
 def _database_description() -> str:
@@ -235,16 +568,29 @@ def _database_description() -> str:
     return connection.display_name
 
 
-def _static_storages() -> tuple[dict | None, str]:
-    """Keep the configured static storage when its manifest exists, else use plain storage."""
+def _static_setup(directory: str, *, collect: bool) -> tuple[dict, dict, str]:
+    """Settings overrides for this process, environment for gunicorn, and a description.
+
+    The configured storage is kept when its manifest exists (scripts/bench runs collectstatic).
+    Otherwise, over HTTP the command runs collectstatic into its temporary directory, so that
+    gunicorn serves pages as in production; in-process it falls back to plain storage.
+    """
     backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    short = backend.rsplit(".", 1)[-1]
     try:
         staticfiles_storage.url("css/app.css")
     except ValueError:
-        # Manifest storage without collectstatic: every {% static %} would raise.
+        pass  # manifest storage without collectstatic: every {% static %} would raise
+    else:
+        return {}, {}, f"{short} from {settings.STATIC_ROOT}"
+    if not collect:
         plain = {**settings.STORAGES, "staticfiles": {"BACKEND": PLAIN_STATIC_STORAGE}}
-        return plain, "plain StaticFilesStorage (no collectstatic manifest found)"
-    return None, f"{backend.rsplit('.', 1)[-1]} from {settings.STATIC_ROOT}"
+        return {"STORAGES": plain}, {}, "plain StaticFilesStorage (no collectstatic manifest found)"
+    root = os.path.join(directory, "static")
+    with override_settings(STATIC_ROOT=root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    note = f"{short}, collected by the command into a temporary STATIC_ROOT"
+    return {"STATIC_ROOT": root}, {"STATIC_ROOT": root}, note
 
 
 # --- Data ----------------------------------------------------------------------------------
@@ -304,7 +650,7 @@ def seed(assessment_count: int, rng: random.Random) -> Targets:
         return assessment
 
     main = projects[0]
-    start(main, "Baseline, September 2026", 1.0, submit=True)
+    reported = start(main, "Baseline, September 2026", 1.0, submit=True)
     answered = start(main, "Follow-up, November 2026", 1.0)
     partial = start(main, "Second follow-up, January 2027", 0.7)
     start(main, "Pilot review, March 2027", 0.05)
@@ -317,6 +663,8 @@ def seed(assessment_count: int, rng: random.Random) -> Targets:
             start(project, f"Assessment {n} (in progress)", rng.uniform(0.3, 0.9))
         else:
             start(project, f"Assessment {n} (just started)", rng.uniform(0.0, 0.1))
+    # After the rest, and without the random generator, so that the data above stays the same.
+    gaps, planned, integrity_short = _plan_actions(reported, member)
 
     counts.update(
         organisations=Organisation.objects.count(),
@@ -329,9 +677,42 @@ def seed(assessment_count: int, rng: random.Random) -> Targets:
         ).count(),
         project_assessments=main.assessments.count(),
         measured_answers=answered.answers.count(),
+        partial_answers=partial.answers.count(),
+        report_answers=reported.answers.count(),
+        report_gaps=gaps,
+        report_actions=planned,
         questions=len(questions),
     )
-    return Targets(member, checklist, main, answered, partial, counts)
+    return Targets(member, checklist, main, answered, partial, reported, integrity_short, counts)
+
+
+def _plan_actions(assessment: Assessment, user: User) -> tuple[int, int, str]:
+    """Plan every other gap of the report's assessment, as a team does after submitting.
+
+    Returns the number of gaps, of planned actions, and the integrity hash as the report prints it.
+    """
+    from checklists.reports import assessment_report_context
+
+    gaps = assessment_report_context(assessment)["actions"]
+    questions = {
+        q.key: q
+        for q in Question.objects.filter(
+            checklist=assessment.checklist_id, key__in=[gap["key"] for gap in gaps]
+        )
+    }
+    statuses = list(Action.Status.values)
+    planned = 0
+    for n, gap in enumerate(gaps[::2]):
+        services.action_update(
+            assessment=assessment,
+            question=questions[gap["key"]],
+            user=user,
+            owner=ACTION_OWNERS[n % len(ACTION_OWNERS)],
+            due_date=date(2027, 1 + n % 6, 15),
+            status=statuses[n % len(statuses)],
+        )
+        planned += 1
+    return len(gaps), planned, assessment_report_context(assessment)["integrity_short"]
 
 
 def _person(handle: str) -> User:
@@ -395,17 +776,12 @@ def _answer(assessment, user, questions: list[Question], share: float, rng) -> N
 
 def build_pages(targets: Targets) -> list[Page]:
     """The measured requests, the bare template view first (the ratios are to it)."""
-    anonymous = Client(enforce_csrf_checks=True)
-    member = Client(enforce_csrf_checks=True)
-    member.force_login(targets.member, backend=MODEL_BACKEND)
-
     answered, partial, checklist = targets.answered, targets.partial, targets.checklist
+    reported = targets.reported
     section = max(
         answered.checklist.sections.all(), key=lambda s: s.questions.count()
     )  # the longest section: the heaviest walk-through page
     section_url = f"/assessments/{answered.pk}/sections/{section.key}/"
-    member.get(section_url, secure=True)  # sets the CSRF cookie, as the browser's first GET does
-    token = member.cookies[settings.CSRF_COOKIE_NAME].value
     answers = {
         q.key: AnswerForm.initial_for(a)
         for q, a in (
@@ -415,17 +791,6 @@ def build_pages(targets: Targets) -> list[Page]:
     }
     first, second = list(answers)[:2]
     autosave, whole = _Toggle(answered, first), _Toggle(answered, second)
-
-    def get(client, url):
-        return lambda: client.get(url, secure=True)
-
-    def post(data):
-        return lambda: member.post(
-            section_url,
-            {"csrfmiddlewaretoken": token, **data()},
-            secure=True,
-            headers={"referer": f"https://testserver{section_url}"},
-        )
 
     def autosave_data():
         return {"autosave": first, **autosave.fields()}
@@ -439,29 +804,47 @@ def build_pages(targets: Targets) -> list[Page]:
                 data.update(_fields(key, initial))
         return data
 
-    def autosaved(response):
-        body = response.json()
+    def autosaved(reply: Reply):
+        body = json.loads(reply.body)
         if body.get("status") != "saved" or body["revision"] != autosave.revision + 1:
             raise CommandError(f"The autosave was not saved: {body}")
         autosave.saved()
 
+    verify_url = f"/assessments/{reported.pk}/verify/?hash={quote(targets.integrity_short)}"
     return [
-        Page("bare template view (baseline)", get(anonymous, "/__bench__/bare/")),
-        Page("home (public)", get(anonymous, "/")),
-        Page("checklist version page", get(anonymous, checklist.get_absolute_url())),
-        Page("dashboard (signed in)", get(member, "/home/")),
-        Page("project detail", get(member, targets.project.get_absolute_url())),
-        Page("assessment detail (verdict, charts)", get(member, answered.get_absolute_url())),
-        Page(f"section {section.key} page (GET)", get(member, section_url)),
-        Page(f"section {section.key} autosave POST", post(autosave_data), after=autosaved),
+        Page("bare template view (baseline)", "/__bench__/bare/"),
+        Page("home (public)", "/"),
+        Page("checklist version page", checklist.get_absolute_url()),
+        Page("dashboard (signed in)", "/home/", who="member"),
+        Page("project detail", targets.project.get_absolute_url(), who="member"),
+        Page("assessment detail (verdict, charts)", answered.get_absolute_url(), who="member"),
+        Page(f"section {section.key} page (GET)", section_url, who="member"),
+        Page(
+            f"section {section.key} autosave POST",
+            section_url,
+            who="member",
+            method="POST",
+            data=autosave_data,
+            headers={"X-Requested-With": "fetch"},  # as static/js/autosave.js sends it
+            referer=section_url,
+            after=autosaved,
+        ),
         Page(
             f"section {section.key} whole-form POST",
-            post(whole_form_data),
+            section_url,
+            who="member",
+            method="POST",
+            data=whole_form_data,
+            encoding="urlencoded",  # the form without JavaScript
+            referer=section_url,
             status=302,
-            after=lambda response: whole.saved(),
+            after=lambda reply: whole.saved(),
         ),
-        Page("review page", get(member, f"/assessments/{partial.pk}/review/")),
-        Page("login page", get(anonymous, "/accounts/login/")),
+        Page("review page", f"/assessments/{partial.pk}/review/", who="member"),
+        Page("report preview (HTML)", f"/assessments/{reported.pk}/report/", who="member"),
+        Page("action plan", f"/assessments/{reported.pk}/actions/", who="member"),
+        Page("verify page (hash checked)", verify_url, who="member"),
+        Page("login page", "/accounts/login/"),
     ]
 
 
@@ -504,50 +887,440 @@ def _fields(key: str, values: dict) -> dict[str, str]:
     return {f"q{key}-{name}": str(value) for name, value in values.items() if value != ""}
 
 
+# --- Sending requests ----------------------------------------------------------------------
+
+
+class InProcessClient:
+    """Django's test Client, called as a WSGI server would call the handler.
+
+    Requests are sent as HTTPS (as behind the production proxy: SSL redirect, HSTS and secure
+    cookies behave as in production), CSRF checks are enforced, and the member is signed in with
+    `force_login`. Django's test client switches off the closing of old connections around its
+    requests; a real server closes them when CONN_MAX_AGE has passed (0: after every request)
+    and runs the health check on a persistent one. This does the same, so those costs count too.
+    """
+
+    label = "in-process"
+
+    def __init__(self, member: User):
+        self.clients = {
+            "anonymous": Client(enforce_csrf_checks=True),
+            "member": Client(enforce_csrf_checks=True),
+        }
+        self.clients["member"].force_login(member, backend=MODEL_BACKEND)
+
+    def _token(self, page: Page) -> str:
+        client = self.clients[page.who]
+        if settings.CSRF_COOKIE_NAME not in client.cookies:
+            # The browser's first GET of the page with the form sets the CSRF cookie.
+            client.get(page.referer, secure=True)
+        return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+    def send(self, page: Page) -> tuple[Reply, float]:
+        client = self.clients[page.who]
+        headers = dict(page.headers)
+        if page.method == "POST":
+            data = {"csrfmiddlewaretoken": self._token(page), **page.data()}
+            headers["Referer"] = f"https://testserver{page.referer}"
+            if page.encoding == "urlencoded":
+                body, content_type = urlencode(data), URLENCODED
+            else:
+                body, content_type = data, MULTIPART_CONTENT
+        start = time.perf_counter()
+        try:
+            close_old_connections()
+            if page.method == "GET":
+                response = client.get(page.path, secure=True, headers=headers)
+            else:
+                response = client.post(
+                    page.path, body, content_type=content_type, secure=True, headers=headers
+                )
+        finally:
+            close_old_connections()
+        elapsed = time.perf_counter() - start
+        return Reply(response.status_code, response.content, response.headers), elapsed
+
+
+class HttpClient:
+    """A browser-like client over HTTP on loopback: one connection per request, cookie jars.
+
+    gunicorn's sync worker closes the connection after each response. Requests carry
+    `X-Forwarded-Proto: https` and `X-Forwarded-For`, as the production proxy sends them (the
+    server runs with BEHIND_PROXY and PROXY_COUNT=1).
+    """
+
+    label = "HTTP"
+
+    def __init__(self, port: int):
+        self.port = port
+        self.origin = f"https://{HOST}:{port}"  # the site as the browser sees it, behind TLS
+        self.jars: dict[str, dict[str, str]] = {"anonymous": {}, "member": {}}
+
+    def request(
+        self, method: str, path: str, *, who: str, body: bytes = b"", headers: dict | None = None
+    ) -> tuple[Reply, float]:
+        jar = self.jars[who]
+        sent = {
+            "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+            "Accept-Language": "en",
+            "User-Agent": "westcheck-bench",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": HOST,
+            **(headers or {}),
+        }
+        if jar:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            conn.connect()  # not timed: on loopback the handshake is done by the kernel
+            start = time.perf_counter()
+            conn.request(method, path, body=body if method == "POST" else None, headers=sent)
+            response = conn.getresponse()
+            content = response.read()
+            elapsed = time.perf_counter() - start
+        finally:
+            conn.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    jar.pop(name, None)
+                else:
+                    jar[name] = morsel.value
+        return Reply(response.status, content, response.headers), elapsed
+
+    def send(self, page: Page) -> tuple[Reply, float]:
+        headers = dict(page.headers)
+        body = b""
+        if page.method == "POST":
+            token = self.jars[page.who].get(settings.CSRF_COOKIE_NAME, "")
+            data = {"csrfmiddlewaretoken": token, **page.data()}
+            if page.encoding == "urlencoded":
+                body, headers["Content-Type"] = urlencode(data).encode(), URLENCODED
+            else:
+                body, headers["Content-Type"] = encode_multipart(BOUNDARY, data), MULTIPART_CONTENT
+            headers["Origin"] = self.origin
+            headers["Referer"] = self.origin + page.referer
+        return self.request(page.method, page.path, who=page.who, body=body, headers=headers)
+
+    def sign_in(self, email: str, password: str) -> None:
+        """GET the login page for the CSRF cookie and token, POST the credentials."""
+        login = reverse("login")
+        reply, _ = self.request("GET", login, who="member")
+        if reply.status != 200:
+            raise CommandError(f"Signing in over HTTP: the login page gave {reply.describe()}")
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', reply.body)
+        token = found.group(1).decode() if found else self.jars["member"].get("csrftoken", "")
+        body = urlencode({"csrfmiddlewaretoken": token, "username": email, "password": password})
+        headers = {
+            "Content-Type": URLENCODED,
+            "Origin": self.origin,
+            "Referer": self.origin + login,
+        }
+        reply, _ = self.request("POST", login, who="member", body=body.encode(), headers=headers)
+        if reply.status != 302 or settings.SESSION_COOKIE_NAME not in self.jars["member"]:
+            raise CommandError(f"Signing in over HTTP failed: {reply.describe()}")
+        reply, _ = self.request("GET", "/home/", who="member")
+        if reply.status != 200:
+            raise CommandError(f"Signed in over HTTP, but the dashboard gave {reply.describe()}")
+
+
+class PageFailed(Exception):
+    pass
+
+
+# --- The HTTP server -----------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log_path: str
+    description: str
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            with open(self.log_path, errors="replace") as log:
+                return "".join(log.readlines()[-lines:]).rstrip()
+        except OSError:
+            return "(no log)"
+
+
+@contextmanager
+def gunicorn_server(directory: str, extra_env: dict[str, str]) -> Iterator[Server]:
+    """gunicorn on 127.0.0.1, one sync worker, the site's settings on the throwaway database.
+
+    A settings module written into `directory` imports the site's settings and changes only
+    the URLconf (the site's URLs plus the bare view), the database name (the throwaway
+    database) and ALLOWED_HOSTS (plus 127.0.0.1). The server inherits this process's
+    environment (DEBUG, SECRET_KEY, DATABASE_URL, STATIC_ROOT ...), plus BEHIND_PROXY and
+    PROXY_COUNT as in production behind the TLS proxy. It is always stopped on the way out:
+    SIGTERM, then SIGKILL after STOP_TIMEOUT seconds; and it gets SIGTERM if this process dies.
+    """
+    with open(os.path.join(directory, f"{SETTINGS_SHIM}.py"), "w") as shim:
+        shim.write(
+            '"""Settings of the gunicorn server started by `manage.py bench`."""\n\n'
+            "from westcheck.settings import *  # noqa: F403\n\n"
+            'ROOT_URLCONF = "westcheck.bench_urls"\n'
+            f"ALLOWED_HOSTS = [*ALLOWED_HOSTS, {HOST!r}]  # noqa: F405\n"
+            f"DATABASES['default']['NAME'] = {str(connection.settings_dict['NAME'])!r}  # noqa: F405\n"
+            'EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"\n'
+        )
+    port = _free_port()
+    log_path = os.path.join(directory, "gunicorn.log")
+    env = {
+        **os.environ,
+        **extra_env,
+        "DJANGO_SETTINGS_MODULE": SETTINGS_SHIM,
+        "BEHIND_PROXY": "true",
+        "PROXY_COUNT": "1",
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "westcheck.wsgi:application",
+        "--bind", f"{HOST}:{port}",
+        "--workers", "1",
+        "--worker-class", "sync",
+        "--timeout", str(REQUEST_TIMEOUT),
+        "--graceful-timeout", "5",
+        "--chdir", str(settings.BASE_DIR),
+        "--pythonpath", directory,
+        "--no-control-socket",
+        "--log-level", "warning",
+        "--error-logfile", "-",
+    ]  # fmt: skip
+    try:
+        gunicorn = package_version("gunicorn")
+    except PackageNotFoundError:
+        gunicorn = "?"
+    description = f"gunicorn {gunicorn} (1 sync worker) on {HOST}:{port}"
+    previous = _exit_on_sigterm()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # no threads in this process
+        )
+        server = Server(process, port, log_path, description)
+        try:
+            _wait_until_ready(server)
+            yield server
+        finally:
+            _stop(process)
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _exit_on_sigterm():
+    """Turn SIGTERM into SystemExit, so that the server is stopped by `finally`."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM to gunicorn if this process dies (even SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _wait_until_ready(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if server.process.poll() is not None:
+            raise CommandError(
+                f"gunicorn stopped with status {server.process.returncode}:\n{server.log_tail()}"
+            )
+        conn = http.client.HTTPConnection(HOST, server.port, timeout=5)
+        try:
+            conn.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                return
+            raise CommandError(
+                f"gunicorn's /healthz answered {response.status}:\n{server.log_tail()}"
+            )
+        except (ConnectionError, TimeoutError, http.client.HTTPException):
+            pass  # not listening yet
+        finally:
+            conn.close()
+        if time.monotonic() > deadline:
+            raise CommandError(
+                f"gunicorn did not answer within {STARTUP_TIMEOUT} s:\n{server.log_tail()}"
+            )
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT)
+
+
 # --- Measuring -----------------------------------------------------------------------------
 
 
-def _request(page: Page) -> HttpResponse:
-    """One request as a WSGI server runs it, database connection handling included.
+def _attempt(page: Page, client) -> float | None:
+    """Send one request and check it; a page that fails is dropped, and the others go on.
 
-    Django's test client switches off the closing of old connections around its requests; a
-    real server closes them when CONN_MAX_AGE has passed (0: after every request) and runs
-    the health check on a persistent one. Do the same, so that those costs are measured too.
+    Others change the code while it is measured: one broken page should not hide the rest.
     """
-    close_old_connections()
-    response = page.send()
-    close_old_connections()
-    return response
+    try:
+        reply, elapsed = client.send(page)
+        if reply.status != page.status:
+            raise PageFailed(f"expected status {page.status}, got {reply.describe()}")
+        if page.after:
+            page.after(reply)
+    except Exception as exc:  # reported in the table, not raised
+        if not page.error:
+            reason = str(exc) if isinstance(exc, PageFailed) else f"{type(exc).__name__}: {exc}"
+            page.error = f"{client.label}: {reason}"
+        return None
+    return elapsed
 
 
-def _checked(page: Page, response: HttpResponse) -> None:
-    if response.status_code != page.status:
+def _alive(pages: list[Page]) -> list[Page]:
+    alive = [page for page in pages if not page.error]
+    if pages[0].error:
         raise CommandError(
-            f"{page.name}: expected status {page.status}, got {response.status_code}: "
-            f"{response.content[:300]!r}"
+            f"The bare view failed, so there is nothing to compare with: {pages[0].error}"
         )
-    if page.after:
-        page.after(response)
+    return alive
 
 
-def measure(pages: list[Page], requests: int, warmup: int) -> None:
-    """Warm up, count queries, then time the pages in turn, round after round.
+def count_queries(pages: list[Page], client: InProcessClient, warmup: int) -> None:
+    """Warm up in-process, then count one request's queries per page."""
+    for page in _alive(pages):
+        for _ in range(warmup):
+            _attempt(page, client)
+        if page.error:
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            if _attempt(page, client) is None:
+                continue
+        page.queries = len(queries)
+
+
+def measure(pages: list[Page], client, requests: int, warmup: int, time_limit: float) -> int:
+    """Warm up, then time the pages in turn, round after round; return the rounds done.
 
     Interleaving spreads any noise from the rest of the machine evenly over the pages, so that
     the ratios to the bare view stay fair even when the absolute times wobble.
     """
-    for page in pages:
+    for page in _alive(pages):
         for _ in range(warmup):
-            _checked(page, _request(page))
-        with CaptureQueriesContext(connection) as queries:
-            _checked(page, _request(page))
-        page.queries = len(queries)
-    for _ in range(requests):
-        for page in pages:
-            start = time.perf_counter()
-            response = _request(page)
-            page.times.append(time.perf_counter() - start)
-            _checked(page, response)
+            _attempt(page, client)
+    deadline = time.monotonic() + time_limit
+    for done in range(requests):
+        if time.monotonic() > deadline:
+            return done
+        for page in _alive(pages):
+            elapsed = _attempt(page, client)
+            if elapsed is not None:
+                page.times.append(elapsed)
+    return requests
+
+
+def measure_pdfs(targets: Targets, runs: int) -> PdfFigures:
+    """Time the readiness report PDF against WeasyPrint alone on the same HTML, in-process.
+
+    The floor is WeasyPrint's own work on the report's HTML, rendered once: parse, lay out and
+    write the PDF with the app's options and URL fetcher, nothing of the app's around it. The
+    steps are interleaved and their order rotates from run to run.
+    """
+    from checklists import reports
+    from checklists.permissions import VIEW, get_assessment_for, get_checklist_version
+
+    weasyprint = reports._weasyprint()  # imported once per process, as in a server
+    figures = PdfFigures(runs)
+    member = targets.member
+
+    def load(assessment):  # as the view loads it: one query, its related objects joined
+        return get_assessment_for(member, assessment.pk, VIEW)
+
+    def blank_version():
+        return get_checklist_version(targets.checklist.slug, targets.checklist.version)
+
+    def weasyprint_alone(html):
+        document = weasyprint.HTML(
+            string=html, base_url=reports.BASE_URL, url_fetcher=reports.static_url_fetcher()
+        ).render(**reports.PDF_OPTIONS)
+        document.write_pdf(**reports.PDF_OPTIONS)
+        return document
+
+    # Warm-up: fonts, fontconfig and style caches, as a long-running worker has them.
+    pdf = reports.assessment_report_pdf(load(targets.reported))
+    figures.report_bytes = len(pdf)
+    reports.blank_checklist_pdf(blank_version())
+
+    assessment = load(targets.reported)
+    with CaptureQueriesContext(connection) as queries:
+        context = reports.assessment_report_context(assessment)
+    figures.context_queries = len(queries)
+    partial = load(targets.partial)
+    with CaptureQueriesContext(connection) as queries:
+        reports.assessment_report_context(partial)
+    figures.partial_context_queries = len(queries)
+    html = render_to_string(REPORT_TEMPLATE, context)
+    title = f"Readiness report: {targets.reported.title}"
+    blank_html = render_to_string(BLANK_TEMPLATE, reports.blank_checklist_context(blank_version()))
+    figures.report_pages = len(weasyprint_alone(html).pages)
+    figures.blank_pages = len(weasyprint_alone(blank_html).pages)
+
+    def timed(timing: Timing, work, prepare=lambda: None):
+        argument = prepare()
+        with timing.run():
+            work(argument)
+
+    def context_and_template(_):
+        assessment = load(targets.reported)
+        with figures.context.run():
+            context = reports.assessment_report_context(assessment)
+        with figures.template.run():
+            render_to_string(REPORT_TEMPLATE, context)
+
+    steps = [
+        lambda: timed(
+            figures.report, reports.assessment_report_pdf, lambda: load(targets.reported)
+        ),
+        lambda: context_and_template(None),
+        lambda: timed(
+            figures.render_pdf, lambda h: reports.render_pdf(h, title=title), lambda: html
+        ),
+        lambda: timed(figures.weasyprint, weasyprint_alone, lambda: html),
+        lambda: timed(figures.blank, reports.blank_checklist_pdf, blank_version),
+        lambda: timed(figures.blank_weasyprint, weasyprint_alone, lambda: blank_html),
+    ]
+    for run in range(runs):
+        for step in steps[run % len(steps) :] + steps[: run % len(steps)]:
+            step()
+    return figures
 
 
 def _p90(times: list[float]) -> float:
