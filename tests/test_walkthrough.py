@@ -1139,15 +1139,15 @@ def _more_projects(organisation: Organisation, owner: User, checklist, count: in
 def test_dashboard_query_count_stays_flat_as_projects_are_added(
     as_owner, owner, organisation, assessment, checklist, django_assert_num_queries
 ):
-    # 1. session, 2. user, 3. memberships with organisations, 4. projects with organisations,
-    # 5. their assessments (one prefetch).
-    with django_assert_num_queries(5):
+    # Sessions come from the cache (cached_db). 1. user, 2. memberships with organisations,
+    # 3. projects with organisations, 4. their assessments with answer counts (one prefetch).
+    with django_assert_num_queries(4):
         response = as_owner.get(reverse("checklists:dashboard"))
     assert response.text.count('class="card mb-3"') == 1
     other = services.organisation_create(name="Second Org", kind="funder", owner=owner)
     _more_projects(organisation, owner, checklist, 2)
     _more_projects(other, owner, checklist, 2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = as_owner.get(reverse("checklists:dashboard"))
     assert response.text.count('class="card mb-3"') == 5
 
@@ -1156,15 +1156,15 @@ def test_project_detail_query_count_stays_flat_as_assessments_are_added(
     as_owner, owner, project, assessment, checklist, django_assert_num_queries
 ):
     url = project.get_absolute_url()
-    # 1. session, 2. user, 3. project with organisation and the user's role,
-    # 4. assessments with checklist and starter.
-    with django_assert_num_queries(4):
+    # 1. user (the session is in the cache), 2. project with organisation and the user's role,
+    # 3. assessments with checklist and starter.
+    with django_assert_num_queries(3):
         as_owner.get(url)
     for n in range(4):
         services.assessment_start(
             project=project, checklist=checklist, title=f"Round {n}", started_by=owner
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = as_owner.get(url)
     assert response.text.count("<tr>") == 6  # header and five assessments
 
@@ -1191,24 +1191,24 @@ def empty_assessment(full_assessment, project, checklist, owner) -> Assessment:
 def test_assessment_detail_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
-    # The checklist's sections and questions are in memory once loaded (catalog.py):
-    # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
-    # the user's role, 4. answers with who answered.
+    # The checklist's sections and questions are in memory once loaded (catalog.py) and the
+    # session is in the cache: 1. user, 2. assessment with project, organisation, checklist,
+    # submitter and the user's role, 3. answers with who answered.
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             assert as_owner.get(assessment.get_absolute_url()).status_code == 200
 
 
 def test_section_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
-    # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
-    # the user's role, 4. answers with who answered, 5. remembering the section for "Continue".
+    # 1. user, 2. assessment with project, organisation, checklist, submitter and the user's
+    # role, 3. answers with who answered, 4. remembering the section for "Continue".
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             assert as_owner.get(section_url(assessment, "6")).status_code == 200
     # Coming back to the same section has nothing to remember.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         as_owner.get(section_url(full_assessment, "6"))
 
 
@@ -1219,18 +1219,18 @@ def test_a_new_process_loads_the_checklist_once(
 
     catalog._catalogs.clear()
     # As above, plus the checklist version's document, its sections and their questions.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         as_owner.get(full_assessment.get_absolute_url())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         as_owner.get(full_assessment.get_absolute_url())
 
 
 def test_review_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
-    # 1. session, 2. user, 3. assessment with project, organisation, checklist, submitter and
-    # the user's role, 4. answers with who answered.
+    # 1. user, 2. assessment with project, organisation, checklist, submitter and the user's
+    # role, 3. answers with who answered.
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
     assert response.context["unanswered"] == []
