@@ -467,8 +467,8 @@ class Action(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Not started")
-        IN_PROGRESS = "in_progress", _("In progress")
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("Under way")
         DONE = "done", _("Done")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="actions")

@@ -196,6 +196,8 @@ def blank_checklist_pdf(
 
 
 def _next_step(gap: dict) -> str:
+    if not gap["rating"]:
+        return _("Answer this question first: the team may already have this in place.")
     if gap["rating"] == "planned":
         return _("Carry out the plan and record the evidence.")
     return _("Agree who will put this in place, and by when.")

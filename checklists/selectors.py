@@ -6,6 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .catalog import QuestionInfo, SectionInfo, catalog
 from .content import evaluate_condition
 from .models import Answer, Assessment
@@ -153,14 +155,14 @@ def assessment_summary(state: AssessmentState) -> dict:
                 "critical": gap.critical,
                 "flag_items": [flags[f] for f in gap.flags if f in flags],
                 "rating": gap.rating,
-                "rating_label": labels.get(gap.rating, "") if gap.rating else None,
+                "rating_label": labels.get(gap.rating, "") if gap.rating else _("Not answered"),
                 "has_evidence": bool(q.answer and q.answer.has_evidence),
                 "good": q.guidance.get("good", ""),
                 "question": q,
             }
         )
     thresholds = [
-        (float(level["min_score"]), level["label"])
+        (float(level["min_score"]), f"{level['label']} {level['min_score']:g}%")
         for level in rules["levels"]
         if 0 < level["min_score"] < 100
     ]
@@ -177,6 +179,18 @@ def assessment_summary(state: AssessmentState) -> dict:
         "reasons": _reason_texts(result, rules, texts, flags),
         "gaps": gaps,
         "blocking_gaps": [g for g in gaps if g["blocking"]],
+        # Critical questions below the met rating that carry no gate flag: the conditions of a
+        # "ready with conditions" verdict.
+        "conditions": [
+            {
+                "key": key,
+                "section": questions[key].section_key,
+                "text": questions[key].text,
+                "rating_label": questions[key].rating_label or _("Not answered"),
+            }
+            for key in result.unmet_critical
+            if key not in {gap.key for gap in result.gaps}
+        ],
         "section_chart": bar_chart(section_rows, thresholds=thresholds),
         "principle_chart": bar_chart(principle_rows, thresholds=thresholds),
         "rating_labels": labels,
@@ -216,15 +230,20 @@ def _reason_texts(result, rules: dict, texts: dict, flags: dict) -> list[str]:
     so that the reasons stay readable and the gaps themselves are listed in full below them."""
     from django.utils.translation import gettext as _
 
-    from .scoring import BLOCKING_GAP, reason_text
+    from .scoring import BLOCKING_GAP, MET, reason_text
 
     # Flags are named inside sentences ("a blocking gap in remedy").
     labels = {k: f["label"].lower() for k, f in flags.items()}
     blocking = [r for r in result.reasons if r.kind == BLOCKING_GAP]
+    # Say what stands between the verdict and the next level up; the conditions of levels
+    # further up repeat the same shortfalls with other numbers.
+    keys = [level["key"] for level in rules["levels"]]
+    position = keys.index(result.verdict)
+    next_up = keys[position - 1] if position > 0 else None
     others = [
         reason_text(r, rules, texts, flag_labels=labels)
         for r in result.reasons
-        if r.kind != BLOCKING_GAP
+        if r.kind != BLOCKING_GAP and (r.kind == MET or r.level == next_up)
     ]
     if len(blocking) <= GROUP_BLOCKING_GAPS_ABOVE:
         return [reason_text(r, rules, texts, flag_labels=labels) for r in blocking] + others

@@ -60,6 +60,13 @@
     if (!fieldset) { return; }
     toggleJustification(fieldset);
     clearTimeout(timers[fieldset.id]);
+    var na = fieldset.querySelector("input[type=radio][value=not_applicable]");
+    var why = fieldset.querySelector(".na-justification textarea");
+    if (na && na.checked && why && !why.value.trim()) {
+      // Wait for the reason: saving now could only be refused.
+      setState(fieldset, form.getAttribute("data-na-hint"), "");
+      return;
+    }
     timers[fieldset.id] = setTimeout(function () { save(fieldset); }, 300);
   });
   form.querySelectorAll("fieldset[data-question]").forEach(toggleJustification);

@@ -312,8 +312,8 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
 
     q.get_by_role("radio", name="Not applicable", exact=True).check()
     expect(justification).to_be_visible()
-    # Without a reason the answer is refused, and the person is told why.
-    expect(q.locator(".save-state")).to_contain_text("Say why this question does not apply.")
+    # Without a reason nothing is sent yet; the person is asked for one.
+    expect(q.locator(".save-state")).to_contain_text("Say why it does not apply")
     assert stored_rating(assessment, "2.1") == "in_place"
     justification.fill("Workers are all employed directly; no labour agents are involved.")
     justification.blur()
