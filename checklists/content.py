@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -645,13 +646,19 @@ def parse_checklist(raw: bytes, name: str) -> dict:
     return validate(_read_yaml(raw, name), name)
 
 
+def read_limited(path: Path, limit: int) -> tuple[bytes, int]:
+    """A file's first `limit` + 1 bytes (enough to know it is too large) and its whole size.
+
+    Never reads more, so a huge file costs no memory. Raises OSError.
+    """
+    with path.open("rb") as f:
+        return f.read(limit + 1), os.fstat(f.fileno()).st_size
+
+
 def read_checklist_file(path: Path | str) -> dict:
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            size = path.stat().st_size
-            # Never read more than the limit (plus one byte, to know it was exceeded).
-            raw = f.read(MAX_FILE_BYTES + 1)
+        raw, size = read_limited(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise ChecklistError(
             [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import services
-from .content import Problem, evaluate_condition
+from .content import Problem, evaluate_condition, read_limited
 from .models import Assessment, ChecklistVersion, Project, Question, User
 from .selectors import AssessmentState, integrity_hash, rating_labels
 
@@ -233,9 +233,7 @@ def read_assessment_file(path: Path | str) -> bytes:
     """A file's bytes, never reading more than the limit; raise AssessmentFileError if it can't."""
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            size = path.stat().st_size
-            raw = f.read(MAX_FILE_BYTES + 1)
+        raw, size = read_limited(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise AssessmentFileError(
             [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]
