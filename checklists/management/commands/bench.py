@@ -1189,7 +1189,7 @@ def _stop(process: subprocess.Popen) -> None:
 def _attempt(page: Page, client) -> float | None:
     """Send one request and check it; a page that fails is dropped, and the others go on.
 
-    Others change the code while it is measured: one broken page should not hide the rest.
+    One broken page should not hide the figures of all the others.
     """
     try:
         reply, elapsed = client.send(page)
