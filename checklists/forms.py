@@ -114,6 +114,7 @@ class ProjectForm(forms.ModelForm):
             )
             self.order_fields(["organisation"])
         self.fields["women_share"].widget.attrs.update({"min": 0, "max": 100})
+        self.fields["sector"].choices = [("", _("Choose a sector")), *Project.Sector.choices]
 
     def clean_women_share(self):
         value = self.cleaned_data.get("women_share")
@@ -271,7 +272,7 @@ class VerifyForm(forms.Form):
             "invalid": _("Type the 16 characters printed on the report (letters a-f and digits).")
         },
         help_text=_(
-            "It is in the footer of every page, for example 3f2a 9c01 77be 12d4. Spaces do not matter."
+            "It is on the first page and in the footer of every page of the PDF report, for example 3f2a 9c01 77be 12d4. Spaces do not matter."
         ),
     )
 
