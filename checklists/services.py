@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,6 +233,7 @@ def validate_answer(change: AnswerChange, scoring: dict, profile: dict) -> None:
 
     question = change.question
     scale = {r["key"]: r for r in scoring["scale"]}
+    _validate_answer_text(change)
     if not evaluate_condition(question.applies_if, profile):
         raise ValidationError(
             _(
@@ -259,6 +261,36 @@ def validate_answer(change: AnswerChange, scoring: dict, profile: dict) -> None:
             _("Question %(key)s: '%(label)s' needs a note or a link showing the evidence.")
             % {"key": question.key, "label": scale[change.rating]["label"]}
         )
+
+
+MAX_EVIDENCE_LINKS = 10
+TEXT_LIMITS = {"na_justification": 2000, "evidence_note": 5000}
+
+
+def _validate_answer_text(change: AnswerChange) -> None:
+    """Sizes and links, checked here as well as in forms, so that no caller can skip them."""
+    key = change.question.key
+    for field, limit in TEXT_LIMITS.items():
+        if len(getattr(change, field)) > limit:
+            raise ValidationError(
+                _("Question %(key)s: the text is longer than %(limit)d characters.")
+                % {"key": key, "limit": limit}
+            )
+    if len(change.evidence_links) > MAX_EVIDENCE_LINKS:
+        raise ValidationError(
+            _("Question %(key)s: give at most %(n)d links.") % {"key": key, "n": MAX_EVIDENCE_LINKS}
+        )
+    validate = URLValidator(schemes=["http", "https"])
+    for link in change.evidence_links:
+        try:
+            validate(link)
+        except ValidationError:
+            raise ValidationError(
+                _(
+                    "Question %(key)s: “%(link)s” is not a web address starting with http:// or https://."
+                )
+                % {"key": key, "link": link[:80]}
+            ) from None
 
 
 @transaction.atomic

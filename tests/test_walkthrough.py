@@ -1234,3 +1234,28 @@ def test_review_page_query_count_does_not_grow_with_answers(
         with django_assert_num_queries(3):
             response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
     assert response.context["unanswered"] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"evidence_links": ("javascript:alert(1)",)}, "is not a web address"),
+        (
+            {"evidence_links": tuple(f"https://example.org/{n}" for n in range(11))},
+            "at most 10 links",
+        ),
+        ({"evidence_note": "x" * 5001}, "longer than 5000 characters"),
+        ({"na_justification": "x" * 2001, "rating": "not_applicable"}, "longer than 2000"),
+    ],
+)
+def test_services_refuse_oversized_or_unsafe_answers_whatever_the_caller(
+    assessment, owner, checklist, changes, message
+):
+    from django.core.exceptions import ValidationError
+
+    question = checklist.questions.get(key="2.1")
+    change = services.AnswerChange(**{"question": question, "rating": "in_place", **changes})
+    before = database_snapshot()
+    with pytest.raises(ValidationError, match=message):
+        services.answers_record(assessment=assessment, user=owner, changes=[change])
+    assert database_snapshot() == before
