@@ -124,19 +124,26 @@ _Loader.add_implicit_resolver(
 )
 
 
+def decode_utf8(raw: bytes, name: str) -> str | Problem:
+    """The file's text, or the problem (with its line) that makes it not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Problem(
+            name, line, "", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+        )
+
+
 def _read_yaml(raw: bytes, name: str, size: int | None = None) -> Any:
     """Parse YAML bytes; `size` is the whole file's size when only its start was read."""
     if len(raw) > MAX_FILE_BYTES:
         size = max(size or 0, len(raw))
         message = f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
         raise ChecklistError([Problem(name, None, "", message)])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ChecklistError(
-            [Problem(name, line, "", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")]
-        ) from None
+    text = decode_utf8(raw, name)
+    if isinstance(text, Problem):
+        raise ChecklistError([text])
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import services
-from .content import Problem, evaluate_condition, read_limited
+from .content import Problem, decode_utf8, evaluate_condition, read_limited
 from .models import Assessment, ChecklistVersion, Project, Question, User
 from .selectors import AssessmentState, integrity_hash, rating_labels
 
@@ -266,13 +266,9 @@ def parse_json(raw: bytes, name: str) -> Any:
         raise _too_large(name, len(raw))
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AssessmentFileError(
-            [Problem(name, line, "", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")]
-        ) from None
+    text = decode_utf8(raw, name)
+    if isinstance(text, Problem):
+        raise AssessmentFileError([text])
     try:
         return json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
     except json.JSONDecodeError as exc:
