@@ -98,3 +98,60 @@ def test_production_settings_use_persistent_postgresql_connections():
         "True",
         "True",
     ]
+
+
+# Run in a separate process on a real file: the test database is in memory.
+CONCURRENT_WRITERS = """
+import threading, time
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+first_has_read, errors = threading.Event(), []
+
+def add_one(first):
+    try:
+        if not first:
+            first_has_read.wait(5)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT n FROM counter")
+            (n,) = cursor.fetchone()
+            if first:
+                first_has_read.set()
+                time.sleep(0.3)  # The other one tries to write meanwhile.
+            cursor.execute("UPDATE counter SET n = %s", [n + 1])
+    except Exception as error:
+        errors.append(str(error))
+        first_has_read.set()
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=add_one, args=(first,)) for first in (True, False)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(30)
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter")
+    print(errors, cursor.fetchone()[0])
+"""
+
+
+def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
+    """Two answers saved at once on the embedded database: the second waits, neither is lost.
+
+    Each transaction reads before it writes, as saving an answer does. Had the first begun
+    without the write lock, the second's commit would make it fail with "database is locked".
+    """
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        CONCURRENT_WRITERS,
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path}/embedded.db",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]", "2"]

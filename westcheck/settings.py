@@ -70,6 +70,15 @@ def database_from_url(name: str, url: str) -> dict:
             "NAME": BASE_DIR / path,
             # Reusing the connection saves opening the file on every request.
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
+            "OPTIONS": {
+                # A deferred transaction that reads and then writes cannot wait for another
+                # writer: SQLite fails it at once with "database is locked", as when several
+                # answers autosave together. Taking the write lock at BEGIN makes it wait.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                # Readers no longer wait for a writer, and a commit costs one sync, not two.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     if parts.scheme in {"postgres", "postgresql"}:
         db_name = unquote(parts.path.lstrip("/"))

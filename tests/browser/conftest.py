@@ -1,8 +1,11 @@
 """Browser tests: Chromium through Playwright, with axe-core injected into every page."""
 
 import re
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.conftest import ARTIFACTS, BASE_DIR
 
@@ -13,6 +16,49 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "browser" in item.path.parts:
             item.add_marker(pytest.mark.browser)
+
+
+class SharedConnectionServer(ThreadedWSGIServer):
+    """A live server that runs one request at a time when its threads share a connection.
+
+    With the in-memory SQLite test database, every server thread uses the test's own
+    connection. Two requests at once (an autosave racing a form post) would then open a
+    transaction inside the other's and fail with "cannot start a transaction within a
+    transaction", an error a real deployment, with a connection per thread, never sees.
+    Connections are still accepted in threads, so an idle browser socket blocks nothing.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, connections_override=connections_override, **kwargs)
+        self.request_lock = threading.Lock() if connections_override else None
+
+    def set_app(self, application):
+        if self.request_lock is None:
+            return super().set_app(application)
+
+        def one_at_a_time(environ, start_response):
+            with self.request_lock:
+                return application(environ, start_response)
+
+        return super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server_class, live_server):
+    """pytest-django's live server, started once the test database exists.
+
+    Started earlier, it would not see that the SQLite test database is in memory, and each of
+    its threads would open a connection of its own, which then lock each other's tables.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def live_server_class():
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = SharedConnectionServer
+    yield
+    LiveServerThread.server_class = original
 
 
 @pytest.fixture

@@ -349,6 +349,23 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
     expect(note).to_have_accessible_description(re.compile(r"^Add a note or a link"))
 
 
+def test_ratings_changed_in_quick_succession_are_all_saved(site, page, team, assessment):
+    """Each question saves on its own, so saves overlap, as they do on a slow connection."""
+    log_in(page, site, team["amina"])
+    page.goto(section_url(site, assessment, "4"))
+    keys = question_keys(page)
+    # All five clicks in one go: their saves start within a millisecond of each other.
+    page.evaluate(
+        """() => document.querySelectorAll("fieldset[data-question] input[value=planned]")
+                     .forEach((radio) => radio.click())"""
+    )
+    expect(page.locator("fieldset[data-question] .save-state")).to_have_text([SAVED] * len(keys))
+    assert [stored_rating(assessment, key) for key in keys] == ["planned"] * len(keys)
+    page.reload()
+    for key in keys:
+        expect(question(page, key).get_by_role("radio", name="Planned", exact=True)).to_be_checked()
+
+
 # --- 3. Without JavaScript -----------------------------------------------------------------
 
 
