@@ -6,11 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from .catalog import QuestionInfo, SectionInfo, catalog
 from .content import evaluate_condition
-from .models import Answer, Assessment
+from .models import Answer, Assessment, Project, User
 from .scoring import NOT_APPLICABLE, QuestionInput, Result, score_assessment
 
 
@@ -77,6 +78,39 @@ class AssessmentState:
             self.sections[i - 1] if i > 0 else None,
             self.sections[i + 1] if i + 1 < len(keys) else None,
         )
+
+
+def dashboard_projects(user: User) -> list[Project]:
+    """The projects of the user's organisations, each with its latest assessment (2 queries).
+
+    `project.latest` is that assessment with `answered`, its number of answers, or None;
+    `project.assessment_count` counts them all. Only the latest are loaded: a project with a
+    long history costs no more than a new one.
+    """
+    latest = Assessment.objects.filter(project=OuterRef("pk")).order_by("-created_at", "-pk")
+    projects = list(
+        Project.objects.filter(organisation__memberships__user=user)
+        .select_related("organisation")
+        .annotate(
+            latest_pk=Subquery(latest.values("pk")[:1]),
+            assessment_count=Count("assessments"),
+        )
+        .order_by("organisation__name", "name")
+    )
+    wanted = [p.latest_pk for p in projects if p.latest_pk]
+    found = (
+        {
+            a.pk: a
+            for a in Assessment.objects.filter(pk__in=wanted)
+            .only("pk", "title", "status", "created_at", "updated_at", "project_id")
+            .annotate(answered=Count("answers", filter=~Q(answers__rating="")))
+        }
+        if wanted
+        else {}
+    )
+    for project in projects:
+        project.latest = found.get(project.latest_pk)
+    return projects
 
 
 def rating_labels(scoring: dict) -> dict[str, str]:

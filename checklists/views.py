@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,7 +27,7 @@ from .forms import (
     answer_fingerprint,
     bound_answer_fields,
 )
-from .models import Answer, Assessment, ChecklistVersion, Membership, Project
+from .models import Answer, ChecklistVersion, Membership
 from .permissions import (
     EDIT,
     VIEW,
@@ -37,7 +36,7 @@ from .permissions import (
     get_checklist_version,
     get_project_for,
 )
-from .selectors import assessment_state, assessment_summary, rating_labels
+from .selectors import assessment_state, assessment_summary, dashboard_projects, rating_labels
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -52,19 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("organisation")
         .order_by("organisation__name")
     )
-    projects = (
-        Project.objects.filter(organisation__memberships__user=request.user)
-        .select_related("organisation")
-        .prefetch_related(
-            Prefetch(
-                "assessments",
-                queryset=Assessment.objects.order_by("-created_at")
-                .only("pk", "title", "status", "created_at", "updated_at", "project_id")
-                .annotate(answered=Count("answers", filter=~Q(answers__rating=""))),
-            )
-        )
-        .order_by("organisation__name", "name")
-    )
+    projects = dashboard_projects(request.user)
     return render(
         request,
         "checklists/dashboard.html",

@@ -1140,16 +1140,22 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     as_owner, owner, organisation, assessment, checklist, django_assert_num_queries
 ):
     # Sessions come from the cache (cached_db). 1. user, 2. memberships with organisations,
-    # 3. projects with organisations, 4. their assessments with answer counts (one prefetch).
+    # 3. projects with organisations and their latest assessment's key, 4. those assessments
+    # with their answer counts.
     with django_assert_num_queries(4):
         response = as_owner.get(reverse("checklists:dashboard"))
     assert response.text.count('class="card mb-3"') == 1
+    assert "earlier assessment" not in response.text
     other = services.organisation_create(name="Second Org", kind="funder", owner=owner)
     _more_projects(organisation, owner, checklist, 2)
     _more_projects(other, owner, checklist, 2)
     with django_assert_num_queries(4):
         response = as_owner.get(reverse("checklists:dashboard"))
     assert response.text.count('class="card mb-3"') == 5
+    # Each new project shows its latest assessment and links to the one before it.
+    assert response.text.count(">Follow-up</a>") == 4
+    assert response.text.count(">Baseline</a>") == 0
+    assert response.text.count("1 earlier assessment</a>") == 4
 
 
 def test_project_detail_query_count_stays_flat_as_assessments_are_added(
