@@ -204,13 +204,14 @@ def _next_step(gap: dict) -> str:
 
 
 def assessment_report_context(
-    assessment, *, generated_at: datetime | None = None
+    assessment, *, generated_at: datetime | None = None, state=None
 ) -> dict[str, Any]:
-    """Everything the report shows, for the PDF and the HTML preview alike (5 queries)."""
+    """Everything the report shows, for the PDF and the HTML preview alike (2 queries, 1 when
+    the caller already has the assessment's `state`)."""
     from .models import Action
     from .selectors import assessment_state, assessment_summary, integrity_hash
 
-    state = assessment_state(assessment)
+    state = state or assessment_state(assessment)
     summary = assessment_summary(state)
     checklist = assessment.checklist
     questions = {q.key: q for q in state.questions}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,7 +139,15 @@ def project_create(*, organisation: Organisation, created_by: User, **fields) ->
 
 @transaction.atomic
 def project_update(*, project: Project, **fields) -> Project:
-    return _project_save(project, fields)
+    project = _project_save(project, fields)
+    # Which questions apply, and the project facts on every page, may have changed.
+    _assessments_changed(project.assessments.all())
+    return project
+
+
+def _assessments_changed(assessments) -> None:
+    """Raise the revision: cached parts of these assessments' pages are rendered again."""
+    assessments.update(revision=F("revision") + 1, updated_at=timezone.now())
 
 
 def _project_save(project: Project, fields: dict) -> Project:
@@ -320,7 +329,7 @@ def answers_record(
         .select_related("answered_by")
         .filter(assessment=assessment, question_id__in=[c.question.pk for c in changes])
     }
-    conflicts = []
+    conflicts, changed = [], False
     for change in changes:
         answer = current.get(change.question.pk)
         revision = answer.revision if answer else 0
@@ -341,7 +350,9 @@ def answers_record(
         answer.answered_by = user
         answer.revision += 1
         answer.save()
-    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+        changed = True
+    if changed:
+        _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
     return []
 
 
@@ -360,8 +371,16 @@ def assessment_submit(*, assessment: Assessment, user: User, missing: list[str])
     locked.submitted_at = timezone.now()
     locked.submitted_by = user
     locked.profile_snapshot = assessment.project.profile
+    locked.revision += 1
     locked.save(
-        update_fields=["status", "submitted_at", "submitted_by", "profile_snapshot", "updated_at"]
+        update_fields=[
+            "status",
+            "submitted_at",
+            "submitted_by",
+            "profile_snapshot",
+            "revision",
+            "updated_at",
+        ]
     )
     return locked
 
@@ -385,4 +404,5 @@ def action_update(
     action.owner, action.due_date, action.status, action.updated_by = owner, due_date, status, user
     action.full_clean()
     action.save()
+    _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
     return action

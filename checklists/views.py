@@ -10,6 +10,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .catalog import catalog, question_fragments
+from .content import evaluate_condition
 from .forms import (
     AnswerForm,
     AssessmentStartForm,
@@ -28,6 +30,7 @@ from .forms import (
     bound_answer_fields,
 )
 from .models import Answer, ChecklistVersion, Membership
+from .pagecache import AssessmentPages
 from .permissions import (
     EDIT,
     VIEW,
@@ -232,24 +235,43 @@ def assessment_copy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, VIEW)
-    state = assessment_state(assessment)
-    summary = assessment_summary(state)
-    first_open = next((q.section_key for q in state.unanswered), None)
-    resume_key = assessment.last_section or first_open or state.sections[0].key
+    pages = AssessmentPages(assessment)
+    progress = pages.progress()
+
+    def summary_context() -> dict:
+        return {
+            **_assessment_context(request, assessment, pages.state),
+            **assessment_summary(pages.state),
+            "section_chart_title": _("Score by section"),
+            "principle_chart_title": _("Score by WEST principle"),
+        }
+
     return render(
         request,
         "checklists/assessment_detail.html",
-        _assessment_context(
-            request,
-            assessment,
-            state,
-            **summary,
-            resume_key=resume_key,
-            can_copy=EDIT in assessment.permissions,
-            section_chart_title=_("Score by section"),
-            principle_chart_title=_("Score by WEST principle"),
-        ),
+        {
+            **_page_context(assessment, progress),
+            "summary": pages.part(
+                "summary", "checklists/_assessment_summary.html", summary_context
+            ),
+            "resume_key": assessment.last_section
+            or progress.first_open
+            or progress.sections[0].key,
+            "can_copy": EDIT in assessment.permissions,
+        },
     )
+
+
+def _page_context(assessment, progress, **extra) -> dict:
+    """What the page around the cached parts shows: no state needed, only its progress."""
+    return {
+        "assessment": assessment,
+        "project": assessment.project,
+        "checklist": assessment.checklist,
+        "progress": progress,
+        "can_edit": EDIT in assessment.permissions and not assessment.is_submitted,
+        **extra,
+    }
 
 
 def _assessment_context(request, assessment, state, **extra) -> dict:
@@ -276,58 +298,75 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     one question at a time (`autosave=<key>`) and gets JSON back.
     """
     assessment = get_assessment_for(request.user, pk, EDIT if request.method == "POST" else VIEW)
-    state = assessment_state(assessment)
-    section = state.section(key)
-    if section is None:
+    info = next((s for s in catalog(assessment.checklist).sections if s.key == key), None)
+    if info is None:
         raise Http404
-    questions = [q for q in section.questions if q.applies]
-    editable = EDIT in assessment.permissions and not assessment.is_submitted
-    scoring = assessment.checklist.scoring
-
+    pages = AssessmentPages(assessment)
     if request.method == "POST":
-        return _save_section(request, assessment, state, section, questions, scoring)
-
-    if editable:
+        return _save_section(request, assessment, pages, info)
+    if EDIT in assessment.permissions and not assessment.is_submitted:
         services.assessment_visit_section(assessment=assessment, section_key=key)
-    return _render_section(request, assessment, state, section, [])
+    return _render_section(request, assessment, pages, info, [])
 
 
-def _render_section(request, assessment, state, section, forms, conflicts=None, status=200):
+def _render_section(request, assessment, pages, info, forms, conflicts=None, status=200):
     """Draw a section; `forms` are the bound forms of a refused post, if any."""
-    scoring = assessment.checklist.scoring
-    labels = rating_labels(scoring)
+    progress = pages.progress()
     editable = EDIT in assessment.permissions and not assessment.is_submitted
-    by_key = {form.question.key: form for form in forms}
-    tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
-    guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
+    keys = [s.key for s in progress.sections]
+    position = keys.index(info.key)
     errors = []
-    for q in section.questions:
-        q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
-        q.conflict = (conflicts or {}).get(q.key)
-        q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
-        q.fields = None
-        if editable and q.applies:
-            form = by_key.get(q.key)
-            q.fields = (
-                bound_answer_fields(form, scoring)
-                if form is not None
-                else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
-            )
-            errors += [(q, anchor, message) for anchor, message in q.fields["error_links"]]
-    previous, following = state.neighbours(section.key)
-    position = [s.key for s in state.sections].index(section.key) + 1
+
+    def questions_context() -> dict:
+        scoring = assessment.checklist.scoring
+        labels = rating_labels(scoring)
+        by_key = {form.question.key: form for form in forms}
+        tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
+        guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
+        section = pages.state.section(info.key)
+        for q in section.questions:
+            q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
+            q.conflict = (conflicts or {}).get(q.key)
+            q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
+            q.fields = None
+            if editable and q.applies:
+                form = by_key.get(q.key)
+                q.fields = (
+                    bound_answer_fields(form, scoring)
+                    if form is not None
+                    else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
+                )
+                errors.extend((q, anchor, message) for anchor, message in q.fields["error_links"])
+        return {
+            "assessment": assessment,
+            "project": assessment.project,
+            "section": section,
+            "can_edit": editable,
+        }
+
+    if forms or conflicts:
+        questions = render_to_string("checklists/_section_questions.html", questions_context())
+    else:
+        questions = pages.part(
+            f"section-{info.key}",
+            "checklists/_section_questions.html",
+            questions_context,
+            "edit" if editable else "view",
+        )
     return render(
         request,
         "checklists/assessment_section.html",
-        _assessment_context(
-            request,
+        _page_context(
             assessment,
-            state,
-            section=section,
-            previous=previous,
-            following=following,
-            position=position,
-            section_count=len(state.sections),
+            progress,
+            # Not "section": the questions' own context names the state's section so.
+            current=progress.sections[position],
+            section_intro=info.intro,
+            questions=questions,
+            previous=progress.sections[position - 1] if position > 0 else None,
+            following=progress.sections[position + 1] if position + 1 < len(keys) else None,
+            position=position + 1,
+            section_count=len(keys),
             errors=errors,
             conflicts=conflicts or {},
         ),
@@ -335,7 +374,11 @@ def _render_section(request, assessment, state, section, forms, conflicts=None, 
     )
 
 
-def _save_section(request, assessment, state, section, questions, scoring):
+def _save_section(request, assessment, pages, info):
+    scoring = assessment.checklist.scoring
+    profile = assessment.profile
+    # From the checklist in memory: saving one answer needs neither the others nor the scores.
+    questions = [q for q in info.questions if evaluate_condition(q.applies_if, profile)]
     allowed = {q.key for q in questions}
     posted = {m["key"] for name in request.POST if (m := QUESTION_FIELD.match(name))}
     unknown = posted - allowed
@@ -345,7 +388,7 @@ def _save_section(request, assessment, state, section, questions, scoring):
             _(
                 "This form names questions that are not in section %(section)s or do not apply: %(keys)s."
             )
-            % {"section": section.key, "keys": ", ".join(sorted(unknown))}
+            % {"section": info.key, "keys": ", ".join(sorted(unknown))}
         )
     autosave = request.POST.get("autosave")
     if autosave is not None and autosave not in allowed:
@@ -357,7 +400,7 @@ def _save_section(request, assessment, state, section, questions, scoring):
     if not all(f.is_valid() for f in forms):
         if autosave:
             return JsonResponse({"status": "invalid", "errors": forms[0].errors}, status=422)
-        return _render_section(request, assessment, state, section, forms, status=422)
+        return _render_section(request, assessment, pages, info, forms, status=422)
 
     changes = [
         services.AnswerChange(
@@ -389,24 +432,27 @@ def _save_section(request, assessment, state, section, questions, scoring):
         if autosave:
             _change, answer = conflicts[0]
             return JsonResponse(_conflict_json(answer, scoring), status=409)
-        return _render_conflicts(request, assessment, state, section, forms, conflicts)
+        return _render_conflicts(request, assessment, pages, info, forms, conflicts)
 
     if autosave:
         return _autosave_response(assessment, forms[0], scoring)
 
     action = request.POST.get("action", "continue")
-    previous, following = state.neighbours(section.key)
+    keys = [s.key for s in catalog(assessment.checklist).sections]
+    position = keys.index(info.key)
+    previous = keys[position - 1] if position > 0 else None
+    following = keys[position + 1] if position + 1 < len(keys) else None
     if action == "exit":
         messages.success(
             request, _("Your answers are saved. Come back any time: you will resume here.")
         )
         return redirect(assessment)
-    if action.startswith("goto-") and state.section(action[5:]):
+    if action.startswith("goto-") and action[5:] in keys:
         return redirect("checklists:assessment-section", assessment.pk, action[5:])
     if action == "previous" and previous:
-        return redirect("checklists:assessment-section", assessment.pk, previous.key)
+        return redirect("checklists:assessment-section", assessment.pk, previous)
     if following:
-        return redirect("checklists:assessment-section", assessment.pk, following.key)
+        return redirect("checklists:assessment-section", assessment.pk, following)
     return redirect("checklists:assessment-review", assessment.pk)
 
 
@@ -456,7 +502,7 @@ def _conflict_json(answer, scoring) -> dict:
     }
 
 
-def _render_conflicts(request, assessment, state, section, forms, conflicts):
+def _render_conflicts(request, assessment, pages, info, forms, conflicts):
     """Show each conflicting answer as it now is; saving again deliberately replaces it."""
     data = request.POST.copy()
     by_key = {}
@@ -484,19 +530,27 @@ def _render_conflicts(request, assessment, state, section, forms, conflicts):
             "Someone else saved some of these answers while you were editing. Nothing was saved. Compare the answers below, then save again to keep yours."
         ),
     )
-    return _render_section(request, assessment, state, section, forms, conflicts=by_key, status=409)
+    return _render_section(request, assessment, pages, info, forms, conflicts=by_key, status=409)
 
 
 @login_required
 def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Check your answers": everything still unanswered, with links back, and the submit button."""
     assessment = get_assessment_for(request.user, pk, VIEW)
-    state = assessment_state(assessment)
-    return render(
-        request,
-        "checklists/assessment_review.html",
-        _assessment_context(request, assessment, state, unanswered=state.unanswered),
+    pages = AssessmentPages(assessment)
+    context = _page_context(assessment, pages.progress())
+
+    def part_context() -> dict:
+        return {**context, "state": pages.state, "unanswered": pages.state.unanswered}
+
+    rights = "edit" if context["can_edit"] else "view"
+    context["unanswered_part"] = pages.part(
+        "review-unanswered", "checklists/_review_unanswered.html", part_context, rights
     )
+    context["answers_part"] = pages.part(
+        "review-answers", "checklists/_review_answers.html", part_context, rights
+    )
+    return render(request, "checklists/assessment_review.html", context)
 
 
 @login_required
@@ -532,9 +586,21 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
     from .reports import assessment_report_context
 
     assessment = get_assessment_for(request.user, pk, VIEW)
-    context = assessment_report_context(assessment)
-    context["can_edit"] = EDIT in assessment.permissions
-    return render(request, "checklists/report_preview.html", context)
+    pages = AssessmentPages(assessment)
+
+    def report_context() -> dict:
+        # A page shows the answers as they are now: no report date, unlike a PDF.
+        return {**assessment_report_context(assessment, state=pages.state), "generated_at": None}
+
+    return render(
+        request,
+        "checklists/report_preview.html",
+        {
+            "assessment": assessment,
+            "project": assessment.project,
+            "report": pages.part("report", "checklists/report/_body.html", report_context),
+        },
+    )
 
 
 @login_required
@@ -556,43 +622,55 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     from .reports import assessment_report_context
 
     assessment = get_assessment_for(request.user, pk, EDIT if request.method == "POST" else VIEW)
-    context = assessment_report_context(assessment)
     can_edit = EDIT in assessment.permissions
-    items = context["actions"]
-    for item in items:
-        action = item["action"]
-        item["form"] = (
-            ActionForm(
-                request.POST if request.method == "POST" else None,
-                prefix=f"a{item['key']}",
-                initial={
-                    "owner": action.owner,
-                    "due_date": action.due_date,
-                    "status": action.status,
-                }
-                if action
-                else None,
-            )
-            if can_edit
-            else None
-        )
-    if request.method == "POST" and all(item["form"].is_valid() for item in items):
+    pages = AssessmentPages(assessment)
+    posted = request.POST if request.method == "POST" else None
+
+    def plan_context() -> dict:
+        items = assessment_report_context(assessment, state=pages.state)["actions"]
         for item in items:
-            form = item["form"]
-            if form.has_changed():
-                services.action_update(
-                    assessment=assessment,
-                    question=item["question"],
-                    user=request.user,
-                    **form.cleaned_data,
-                )
-        messages.success(request, _("Action plan saved."))
-        return redirect("checklists:assessment-actions", assessment.pk)
+            action = item["action"]
+            initial = (
+                {"owner": action.owner, "due_date": action.due_date, "status": action.status}
+                if action
+                else None
+            )
+            item["form"] = (
+                ActionForm(posted, prefix=f"a{item['key']}", initial=initial) if can_edit else None
+            )
+        return {"assessment": assessment, "items": items, "can_edit": can_edit}
+
+    status = 200
+    if posted is None:
+        plan = pages.part(
+            "actions", "checklists/_action_plan.html", plan_context, "edit" if can_edit else "view"
+        )
+    else:
+        context = plan_context()
+        items = context["items"]
+        if all(item["form"].is_valid() for item in items):
+            for item in items:
+                form = item["form"]
+                if form.has_changed():
+                    services.action_update(
+                        assessment=assessment,
+                        question=item["question"],
+                        user=request.user,
+                        **form.cleaned_data,
+                    )
+            messages.success(request, _("Action plan saved."))
+            return redirect("checklists:assessment-actions", assessment.pk)
+        plan, status = render_to_string("checklists/_action_plan.html", context), 422
     return render(
         request,
         "checklists/assessment_actions.html",
-        {**context, "items": items, "can_edit": can_edit},
-        status=422 if request.method == "POST" else 200,
+        {
+            "assessment": assessment,
+            "project": assessment.project,
+            "plan": plan,
+            "can_edit": can_edit,
+        },
+        status=status,
     )
 
 
@@ -600,13 +678,12 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the integrity hash printed on a report against the live answers."""
     from .forms import VerifyForm
-    from .selectors import integrity_hash
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     form = VerifyForm(request.GET or None)
     outcome = None
     if form.is_valid():
-        current = integrity_hash(assessment_state(assessment))
+        current = AssessmentPages(assessment).progress().integrity
         outcome = "match" if current.startswith(form.cleaned_data["hash"]) else "mismatch"
     return render(
         request,

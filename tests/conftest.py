@@ -63,3 +63,13 @@ def _fresh_checklist_catalog():
     yield
     catalog._catalogs.clear()
     catalog._fragments.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Rendered page parts are keyed by primary key and revision, which the next test's
+    rolled-back database hands out again: each test starts with empty caches."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -192,12 +193,43 @@ def initial_for_section(assessment: Assessment, section_key: str) -> dict[str, d
     }
 
 
+class _FormValues(HTMLParser):
+    """The values a browser would submit from a page's form fields, by field name."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and (a.get("type") != "radio" or "checked" in a):
+            self.values[a["name"]] = a.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.values[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
 def initial_from_page(response) -> dict[str, dict]:
-    """The initial values the section page was rendered with, read from its context."""
+    """The values each question's form was drawn with, read from the page's HTML."""
+    parser = _FormValues()
+    parser.feed(response.text)
+    found: dict[str, dict] = {}
+    for name, value in parser.values.items():
+        if m := re.fullmatch(r"q(?P<key>[^-]+)-(?P<field>\w+)", name):
+            found.setdefault(m["key"], {})[m["field"]] = value
+    for fields in found.values():
+        fields["revision"] = int(fields["revision"])
     return {
-        q.key: {name: q.fields[name] for name in ANSWER_FIELDS}
-        for q in response.context["section"].questions
-        if q.fields is not None
+        key: {name: fields.get(name, "") for name in ANSWER_FIELDS} for key, fields in found.items()
     }
 
 
@@ -1213,8 +1245,9 @@ def test_section_page_query_count_does_not_grow_with_answers(
     for assessment in (empty_assessment, full_assessment):
         with django_assert_num_queries(4):
             assert as_owner.get(section_url(assessment, "6")).status_code == 200
-    # Coming back to the same section has nothing to remember.
-    with django_assert_num_queries(3):
+    # Coming back to the unchanged section has nothing to remember, and its questions come
+    # from the page cache: no answers to load either.
+    with django_assert_num_queries(2):
         as_owner.get(section_url(full_assessment, "6"))
 
 
@@ -1227,7 +1260,8 @@ def test_a_new_process_loads_the_checklist_once(
     # As above, plus the checklist version's document, its sections and their questions.
     with django_assert_num_queries(6):
         as_owner.get(full_assessment.get_absolute_url())
-    with django_assert_num_queries(3):
+    # Until the assessment changes, its verdict and charts come from the page cache: no answers.
+    with django_assert_num_queries(2):
         as_owner.get(full_assessment.get_absolute_url())
 
 
@@ -1265,3 +1299,92 @@ def test_services_refuse_oversized_or_unsafe_answers_whatever_the_caller(
     with pytest.raises(ValidationError, match=message):
         services.answers_record(assessment=assessment, user=owner, changes=[change])
     assert database_snapshot() == before
+
+
+# --- Cached parts of pages ------------------------------------------------------------------
+
+
+def _answered_figure(html: str) -> int:
+    return int(re.search(r"(\d+) of \d+ questions answered", html)[1])
+
+
+def _appendix_rating(html: str, key: str) -> str:
+    line = re.search(
+        rf"<strong>{re.escape(key)}</strong>.*?appendix-answer\">(.*?)</span>", html, re.S
+    )
+    return re.sub(r"<[^>]+>", "", line[1]).strip()
+
+
+def test_a_saved_answer_shows_at_once_on_every_page_though_their_parts_are_cached(
+    as_owner, assessment
+):
+    pages = {
+        "detail": assessment.get_absolute_url(),
+        "section": section_url(assessment, "3"),
+        "review": reverse("checklists:assessment-review", args=[assessment.pk]),
+        "report": reverse("checklists:assessment-report", args=[assessment.pk]),
+        "actions": reverse("checklists:assessment-actions", args=[assessment.pk]),
+    }
+    for _ in range(2):  # the second round is served from the cache, and says the same
+        before = {name: as_owner.get(url).text for name, url in pages.items()}
+        assert _answered_figure(before["detail"]) == _answered_figure(before["review"]) == 0
+        assert initial_from_page(as_owner.get(pages["section"]))["3.1"]["rating"] == ""
+        assert _appendix_rating(before["report"], "3.1") == "Not answered · critical"
+        assert 'id="action-3.1"' in before["actions"]
+
+    saved = as_owner.post(pages["section"], autosave_data(assessment, "3.1", "in_place"))
+    assert saved.json()["status"] == "saved"
+
+    after = {name: as_owner.get(url).text for name, url in pages.items()}
+    assert _answered_figure(after["detail"]) == _answered_figure(after["review"]) == 1
+    assert initial_from_page(as_owner.get(pages["section"]))["3.1"]["rating"] == "in_place"
+    assert _appendix_rating(after["report"], "3.1") == "In place · critical"
+    assert 'id="action-3.1"' not in after["actions"]
+
+
+def test_a_changed_profile_brings_back_a_question_on_cached_pages(as_owner, project, assessment):
+    review = reverse("checklists:assessment-review", args=[assessment.pk])
+    assert 'name="q2.4-rating"' not in as_owner.get(section_url(assessment, "2")).text
+    assert "2.4</strong>" in as_owner.get(review).text  # listed as not applicable
+    services.project_update(project=project, **EVERYTHING_APPLIES)
+    assert 'name="q2.4-rating"' in as_owner.get(section_url(assessment, "2")).text
+    assert re.search(r"2\.4</strong>.*?Not answered", as_owner.get(review).text, re.S)
+
+
+def test_a_planned_action_shows_at_once_in_the_plan_and_the_report(as_owner, owner, assessment):
+    actions = reverse("checklists:assessment-actions", args=[assessment.pk])
+    report = reverse("checklists:assessment-report", args=[assessment.pk])
+    assert "Amina Rahman" not in as_owner.get(actions).text + as_owner.get(report).text
+    form = _FormValues()
+    form.feed(as_owner.get(actions).text)
+    for select in re.findall(r'<select name="([^"]+)"', as_owner.get(actions).text):
+        form.values.setdefault(select, "open")
+    response = as_owner.post(actions, {**form.values, "a3.1-owner": "Amina Rahman"})
+    assert response.status_code == 302
+    assert 'value="Amina Rahman"' in as_owner.get(actions).text
+    assert "Amina Rahman" in as_owner.get(report).text
+
+
+def test_viewers_and_editors_each_get_their_own_cached_section(as_owner, as_viewer, assessment):
+    url = section_url(assessment, "3")
+    for _ in range(2):
+        assert 'name="q3.1-rating"' in as_owner.get(url).text
+        viewed = as_viewer.get(url).text
+        assert 'name="q3.1-rating"' not in viewed
+        assert "Not answered" in viewed
+
+
+def test_a_cached_page_carries_the_viewers_own_csrf_token(owner, editor, assessment):
+    """Parts are shared between people; the form's token must still be each person's own."""
+    url = section_url(assessment, "3")
+    people = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    people[0].force_login(owner)
+    people[1].force_login(editor)
+    for person, rating in zip(people, ("planned", "in_place"), strict=True):
+        page = person.get(url)
+        token = hidden_inputs(page.text)["csrfmiddlewaretoken"]
+        data = autosave_data(assessment, "3.1", rating, initial=initial_from_page(page)["3.1"])
+        response = person.post(url, {**data, "csrfmiddlewaretoken": token})
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "saved"
+    assert stored(assessment)["3.1"][0] == "in_place"

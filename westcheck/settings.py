@@ -186,7 +186,16 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Per-process memory cache: it holds rendered fragments of published (immutable) checklists.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    # Rendered parts of assessment pages (checklists/pagecache.py), apart so that they can
+    # never push sessions out. Each process keeps its own; about 20 KB an entry.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 2000, minimum=1)},
+    },
+}
 
 AUTH_USER_MODEL = "checklists.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,115 @@
+"""Parts of assessment pages, rendered once per revision of the assessment.
+
+Working out an assessment's state (60 questions, their answers, the scores) and drawing its
+verdict, charts, answer lists or report takes several times longer than serving the page
+around them, and most views of an assessment come between two changes to it: a funder
+reading the report, a colleague checking progress, a team moving between sections.
+
+Every service that changes what these parts show (answers, submission, actions, the project's
+profile) raises `Assessment.revision`, and every key below carries it. A change therefore
+makes new keys; entries under old revisions are never read again and age out of the cache.
+Nothing is invalidated by hand.
+
+A cached part holds only what every member with the same rights sees: never a CSRF token, a
+message or a form bound to someone's post. Views put those around the parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Assessment
+from .selectors import AssessmentState, assessment_state, integrity_hash
+
+CACHE = "pages"
+# Entries also expire, so that a cache shared by several processes does not keep parts of
+# assessments nobody opens any more.
+TIMEOUT = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    key: str
+    title: str
+    answered: int
+    applicable: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the page around the cached parts needs to know of the state (a few hundred bytes)."""
+
+    sections: tuple[SectionProgress, ...]
+    answered_count: int
+    applicable_count: int
+    first_open: str | None  # the first section with an unanswered question
+    integrity: str  # integrity_hash of the answers
+
+
+class AssessmentPages:
+    """One request's access to the cached parts of one assessment's pages.
+
+    The full state is worked out only when something asked for is not in the cache, and then
+    at most once per request.
+    """
+
+    def __init__(self, assessment: Assessment):
+        self.assessment = assessment
+        self._state: AssessmentState | None = None
+
+    @property
+    def state(self) -> AssessmentState:
+        if self._state is None:
+            self._state = assessment_state(self.assessment)
+        return self._state
+
+    def _key(self, name: str, *vary) -> str:
+        a = self.assessment
+        return ":".join(
+            str(part)
+            for part in (
+                "assessment",
+                a.pk,
+                a.revision,
+                name,
+                translation.get_language(),
+                timezone.get_current_timezone_name(),
+                *vary,
+            )
+        )
+
+    def progress(self) -> Progress:
+        key = self._key("progress")
+        found = caches[CACHE].get(key)
+        if found is None:
+            state = self.state
+            found = Progress(
+                sections=tuple(
+                    SectionProgress(s.key, s.title, s.answered, s.applicable)
+                    for s in state.sections
+                ),
+                answered_count=state.answered_count,
+                applicable_count=state.applicable_count,
+                first_open=next((q.section_key for q in state.unanswered), None),
+                integrity=integrity_hash(state),
+            )
+            caches[CACHE].set(key, found, TIMEOUT)
+        return found
+
+    def part(self, name: str, template: str, context: Callable[[], dict], *vary) -> SafeString:
+        """`template` rendered with `context()`, from the cache when this revision has it.
+
+        `vary` names whatever else the part depends on, such as the viewer's rights.
+        """
+        key = self._key(name, *vary)
+        html = caches[CACHE].get(key)
+        if html is None:
+            html = str(render_to_string(template, context()))
+            caches[CACHE].set(key, html, TIMEOUT)
+        return mark_safe(html)  # noqa: S308 - rendered by a template, escaped there
