@@ -16,6 +16,7 @@ message or a form bound to someone's post. Views put those around the parts.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -113,3 +114,68 @@ class AssessmentPages:
             html = str(render_to_string(template, context()))
             caches[CACHE].set(key, html, TIMEOUT)
         return mark_safe(html)  # noqa: S308 - rendered by a template, escaped there
+
+
+def cached_blocks(
+    items: list, render: Callable[[object], str], key: Callable[[object], str]
+) -> list[SafeString]:
+    """Each item's block, in order: from the cache, or `render(item)` and kept.
+
+    A section page drawn again because one answer changed draws only that one question; the
+    others, and every unanswered question of any assessment of the same checklist version, come
+    from the cache. `key(item)` must name everything the block shows.
+    """
+    keys = [key(item) for item in items]
+    found = caches[CACHE].get_many(keys)
+    fresh = {}
+    blocks = []
+    for item, item_key in zip(items, keys, strict=True):
+        html = found.get(item_key)
+        if html is None:
+            html = fresh[item_key] = str(render(item))
+        blocks.append(mark_safe(html))  # noqa: S308 - rendered by a template, escaped there
+    if fresh:
+        caches[CACHE].set_many(fresh, TIMEOUT)
+    return blocks
+
+
+def question_key(checklist, question, *vary) -> str:
+    """The cache key of a question's block: its checklist version, its answer's revision, and
+    whatever else (`vary`) the block depends on."""
+    answer = question.answer
+    return ":".join(
+        str(part)
+        for part in (
+            "question",
+            checklist.pk,
+            checklist.content_hash[:16],
+            question.key,
+            answer.pk if answer else 0,
+            answer.revision if answer else 0,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            *vary,
+        )
+    )
+
+
+def project_card_key(project) -> str:
+    """The cache key of a project's card on the dashboard: the project, and its latest
+    assessment at its revision."""
+    latest = project.latest
+    return ":".join(
+        str(part)
+        for part in (
+            "project-card",
+            project.pk,
+            project.updated_at.timestamp(),
+            # The card shows the organisation's name: any text, so hashed into a safe key.
+            hashlib.blake2b(project.organisation.name.encode(), digest_size=8).hexdigest(),
+            project.assessment_count,
+            latest.pk if latest else 0,
+            latest.revision if latest else 0,
+            latest.answered if latest else 0,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+        )
+    )

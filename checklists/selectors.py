@@ -102,7 +102,7 @@ def dashboard_projects(user: User) -> list[Project]:
         {
             a.pk: a
             for a in Assessment.objects.filter(pk__in=wanted)
-            .only("pk", "title", "status", "created_at", "updated_at", "project_id")
+            .only("pk", "title", "status", "revision", "created_at", "updated_at", "project_id")
             .annotate(answered=Count("answers", filter=~Q(answers__rating="")))
         }
         if wanted

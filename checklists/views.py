@@ -30,7 +30,7 @@ from .forms import (
     bound_answer_fields,
 )
 from .models import Answer, ChecklistVersion, Membership
-from .pagecache import AssessmentPages
+from .pagecache import AssessmentPages, cached_blocks, project_card_key, question_key
 from .permissions import (
     EDIT,
     VIEW,
@@ -55,10 +55,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("organisation__name")
     )
     projects = dashboard_projects(request.user)
+    cards = cached_blocks(
+        projects,
+        lambda project: render_to_string("checklists/_project_card.html", {"project": project}),
+        project_card_key,
+    )
     return render(
         request,
         "checklists/dashboard.html",
-        {"memberships": memberships, "projects": projects},
+        {"memberships": memberships, "projects": projects, "cards": cards},
     )
 
 
@@ -324,7 +329,8 @@ def _render_section(request, assessment, pages, info, forms, conflicts=None, sta
         tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
         guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
         section = pages.state.section(info.key)
-        for q in section.questions:
+
+        def draw(q) -> str:
             q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
             q.conflict = (conflicts or {}).get(q.key)
             q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
@@ -337,12 +343,34 @@ def _render_section(request, assessment, pages, info, forms, conflicts=None, sta
                     else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
                 )
                 errors.extend((q, anchor, message) for anchor, message in q.fields["error_links"])
-        return {
-            "assessment": assessment,
-            "project": assessment.project,
-            "section": section,
-            "can_edit": editable,
-        }
+            return render_to_string(
+                "checklists/_question.html",
+                {"question": q, "project": assessment.project, "can_edit": editable},
+            )
+
+        if forms or conflicts:
+            blocks = {q.key: draw(q) for q in section.questions}
+        else:
+
+            def key(q) -> str:
+                # Set-aside questions link to the project's profile, when the viewer may edit.
+                mode = "edit" if editable else "view"
+                return question_key(
+                    assessment.checklist,
+                    q,
+                    mode if q.applies else f"aside-{assessment.project_id}-{mode}",
+                )
+
+            blocks = dict(
+                zip(
+                    [q.key for q in section.questions],
+                    cached_blocks(section.questions, draw, key),
+                    strict=True,
+                )
+            )
+        for q in section.questions:
+            q.html = blocks[q.key]
+        return {"section": section}
 
     if forms or conflicts:
         questions = render_to_string("checklists/_section_questions.html", questions_context())

@@ -817,8 +817,12 @@ def build_pages(targets: Targets) -> list[Page]:
         Page("checklist version page", checklist.get_absolute_url()),
         Page("dashboard (signed in)", "/home/", who="member"),
         Page("project detail", targets.project.get_absolute_url(), who="member"),
-        Page("assessment detail (verdict, charts)", answered.get_absolute_url(), who="member"),
-        Page(f"section {section.key} page (GET)", section_url, who="member"),
+        # In every round the two POSTs below change this assessment, so its pages are drawn
+        # anew (the first view after a change), then served from the page cache (again).
+        Page("assessment detail, after a change", answered.get_absolute_url(), who="member"),
+        Page("assessment detail, again", answered.get_absolute_url(), who="member"),
+        Page(f"section {section.key} page, after a change", section_url, who="member"),
+        Page(f"section {section.key} page, again", section_url, who="member"),
         Page(
             f"section {section.key} autosave POST",
             section_url,
