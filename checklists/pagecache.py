@@ -53,6 +53,19 @@ class Progress:
     integrity: str  # integrity_hash of the answers
 
 
+def _cache_key(kind: str, *parts) -> str:
+    """A key of plain characters, with the language and time zone every rendered part shows."""
+    return ":".join(
+        str(part)
+        for part in (
+            kind,
+            *parts,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+        )
+    )
+
+
 class AssessmentPages:
     """One request's access to the cached parts of one assessment's pages.
 
@@ -71,19 +84,7 @@ class AssessmentPages:
         return self._state
 
     def _key(self, name: str, *vary) -> str:
-        a = self.assessment
-        return ":".join(
-            str(part)
-            for part in (
-                "assessment",
-                a.pk,
-                a.revision,
-                name,
-                translation.get_language(),
-                timezone.get_current_timezone_name(),
-                *vary,
-            )
-        )
+        return _cache_key("assessment", self.assessment.pk, self.assessment.revision, name, *vary)
 
     def progress(self) -> Progress:
         key = self._key("progress")
@@ -143,19 +144,14 @@ def question_key(checklist, question, *vary) -> str:
     """The cache key of a question's block: its checklist version, its answer's revision, and
     whatever else (`vary`) the block depends on."""
     answer = question.answer
-    return ":".join(
-        str(part)
-        for part in (
-            "question",
-            checklist.pk,
-            checklist.content_hash[:16],
-            question.key,
-            answer.pk if answer else 0,
-            answer.revision if answer else 0,
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-            *vary,
-        )
+    return _cache_key(
+        "question",
+        checklist.pk,
+        checklist.content_hash[:16],
+        question.key,
+        answer.pk if answer else 0,
+        answer.revision if answer else 0,
+        *vary,
     )
 
 
@@ -163,19 +159,14 @@ def project_card_key(project) -> str:
     """The cache key of a project's card on the dashboard: the project, and its latest
     assessment at its revision."""
     latest = project.latest
-    return ":".join(
-        str(part)
-        for part in (
-            "project-card",
-            project.pk,
-            project.updated_at.timestamp(),
-            # The card shows the organisation's name: any text, so hashed into a safe key.
-            hashlib.blake2b(project.organisation.name.encode(), digest_size=8).hexdigest(),
-            project.assessment_count,
-            latest.pk if latest else 0,
-            latest.revision if latest else 0,
-            latest.answered if latest else 0,
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-        )
+    return _cache_key(
+        "project-card",
+        project.pk,
+        project.updated_at.timestamp(),
+        # The card shows the organisation's name: any text, so hashed into a safe key.
+        hashlib.blake2b(project.organisation.name.encode(), digest_size=8).hexdigest(),
+        project.assessment_count,
+        latest.pk if latest else 0,
+        latest.revision if latest else 0,
+        latest.answered if latest else 0,
     )
