@@ -62,7 +62,34 @@ class Catalog:
 
 
 _catalogs: dict[tuple, Catalog] = {}
+_versions: dict[int, ChecklistVersion] = {}
+_fragments: dict[tuple, dict[str, str]] = {}
 _lock = threading.Lock()
+
+
+def checklist_version(pk: int) -> ChecklistVersion:
+    """The version with this primary key, without its document, from memory after the first
+    call in this process (1 query).
+
+    Every request for an assessment needs its version; loading it with the assessment costs a
+    join and a dozen columns each time. A published version is never changed, and never
+    deleted (the admin refuses, and assessments protect theirs), so a primary key names the same
+    version for the life of the process. Treat the object as read-only: requests share it.
+    """
+    found = _versions.get(pk)
+    if found is None:
+        found = ChecklistVersion.objects.defer("document").get(pk=pk)
+        with _lock:
+            _versions[pk] = found
+    return found
+
+
+def forget() -> None:
+    """Drop everything kept in memory (tests, whose rolled-back databases reuse primary keys)."""
+    with _lock:
+        _catalogs.clear()
+        _versions.clear()
+        _fragments.clear()
 
 
 def _cache_key(version: ChecklistVersion) -> tuple:
@@ -127,9 +154,6 @@ def _load(version: ChecklistVersion) -> Catalog:
             for s in sections
         ),
     )
-
-
-_fragments: dict[tuple, dict[str, str]] = {}
 
 
 def question_fragments(version: ChecklistVersion, template_name: str) -> dict[str, str]:

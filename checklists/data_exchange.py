@@ -594,7 +594,9 @@ def import_assessment(raw: bytes, *, name: str, project: Project, user: User) ->
         assessment = services.assessment_start(
             project=project, checklist=checklist, title=title, started_by=user
         )
-        conflicts = services.answers_record(assessment=assessment, user=user, changes=changes)
+        conflicts = services.answers_record(
+            assessment=assessment, user=user, changes=changes
+        ).conflicts
         if conflicts:  # a new assessment has no answers to conflict with
             raise RuntimeError(f"unexpected conflicts importing {name}: {conflicts}")
     return assessment

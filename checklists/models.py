@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -412,6 +413,11 @@ class Assessment(models.Model):
         from django.urls import reverse
 
         return reverse("checklists:assessment-detail", args=[self.pk])
+
+    @cached_property
+    def submitter_name(self) -> str:
+        """The name of who submitted it; the access helper loads it with the assessment."""
+        return self.submitted_by.name if self.submitted_by_id else ""
 
     @property
     def is_submitted(self) -> bool:

@@ -232,6 +232,15 @@ def answer_values(answer: Answer | None) -> tuple:
     )
 
 
+@dataclass
+class Recorded:
+    """What answers_record did: the conflicts that stopped it (each change with the answer it
+    ran into), or else the answers as stored now, by question primary key (None: unanswered)."""
+
+    conflicts: list[tuple[AnswerChange, Answer | None]]
+    answers: dict[int, Answer | None]
+
+
 class AssessmentLocked(Exception):
     """The assessment was submitted: its answers can no longer change."""
 
@@ -303,9 +312,7 @@ def _validate_answer_text(change: AnswerChange) -> None:
 
 
 @transaction.atomic
-def answers_record(
-    *, assessment: Assessment, user: User, changes: list[AnswerChange]
-) -> list[tuple[AnswerChange, Answer]]:
+def answers_record(*, assessment: Assessment, user: User, changes: list[AnswerChange]) -> Recorded:
     """Save answers all together, or none of them.
 
     A change made from a revision that is no longer current (someone else saved in between)
@@ -323,26 +330,30 @@ def answers_record(
                 % {"key": change.question.key}
             )
         validate_answer(change, assessment.checklist.scoring, assessment.project.profile)
-    current = {
-        a.question_id: a
-        for a in Answer.objects.select_for_update(of=("self",))
-        .select_related("answered_by")
-        .filter(assessment=assessment, question_id__in=[c.question.pk for c in changes])
-    }
-    conflicts, changed = [], False
-    for change in changes:
-        answer = current.get(change.question.pk)
-        revision = answer.revision if answer else 0
-        if revision != change.expected_revision and answer_values(answer) != change.values():
-            conflicts.append((change, answer))
+    current: dict[int, Answer | None] = dict.fromkeys(c.question.pk for c in changes)
+    current.update(
+        (a.question_id, a)
+        for a in Answer.objects.select_for_update().filter(
+            assessment=assessment, question_id__in=list(current)
+        )
+    )
+    conflicts = [
+        (change, current[change.question.pk])
+        for change in changes
+        if _revision(current[change.question.pk]) != change.expected_revision
+        and answer_values(current[change.question.pk]) != change.values()
+    ]
     if conflicts:
-        return conflicts
+        return Recorded(conflicts=conflicts, answers=current)
+    changed = False
     for change in changes:
-        answer = current.get(change.question.pk)
+        answer = current[change.question.pk]
         if answer_values(answer) == change.values():
             continue
         if answer is None:
-            answer = Answer(assessment=assessment, question_id=change.question.pk, revision=0)
+            answer = current[change.question.pk] = Answer(
+                assessment=assessment, question_id=change.question.pk, revision=0
+            )
         answer.rating = change.rating
         answer.na_justification = change.na_justification if change.rating == NOT_APPLICABLE else ""
         answer.evidence_note = change.evidence_note
@@ -353,7 +364,11 @@ def answers_record(
         changed = True
     if changed:
         _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
-    return []
+    return Recorded(conflicts=[], answers=current)
+
+
+def _revision(answer: Answer | None) -> int:
+    return answer.revision if answer else 0
 
 
 @transaction.atomic

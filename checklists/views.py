@@ -446,7 +446,7 @@ def _save_section(request, assessment, pages, info):
         if f.changed_by_user()
     ]
     try:
-        conflicts = services.answers_record(
+        recorded = services.answers_record(
             assessment=assessment, user=request.user, changes=changes
         )
     except services.AssessmentLocked:
@@ -456,14 +456,19 @@ def _save_section(request, assessment, pages, info):
     except ValidationError as exc:
         raise BadRequest(" ".join(exc.messages)) from None
 
-    if conflicts:
+    if recorded.conflicts:
         if autosave:
-            _change, answer = conflicts[0]
+            _change, answer = recorded.conflicts[0]
             return JsonResponse(_conflict_json(answer, scoring), status=409)
-        return _render_conflicts(request, assessment, pages, info, forms, conflicts)
+        return _render_conflicts(request, assessment, pages, info, forms, recorded.conflicts)
 
     if autosave:
-        return _autosave_response(assessment, forms[0], scoring)
+        question = forms[0].question
+        if question.pk in recorded.answers:
+            answer = recorded.answers[question.pk]
+        else:  # sent unchanged: nothing was recorded, but someone else may have saved
+            answer = Answer.objects.filter(assessment=assessment, question_id=question.pk).first()
+        return _autosave_response(answer, forms[0], scoring)
 
     action = request.POST.get("action", "continue")
     keys = [s.key for s in catalog(assessment.checklist).sections]
@@ -484,18 +489,13 @@ def _save_section(request, assessment, pages, info):
     return redirect("checklists:assessment-review", assessment.pk)
 
 
-def _autosave_response(assessment, form, scoring) -> JsonResponse:
+def _autosave_response(answer, form, scoring) -> JsonResponse:
     """Hand out a revision only together with the values it stands for.
 
     If the stored answer is not what this person sent (they put back what they first saw, but
     someone else has saved since), that is a conflict: the page must not adopt a revision whose
     values it does not show.
     """
-    answer = (
-        Answer.objects.filter(assessment=assessment, question_id=form.question.pk)
-        .select_related("answered_by")
-        .first()
-    )
     values = form.values()
     if services.answer_values(answer) != (values[0], values[1], values[2], tuple(values[3])):
         return JsonResponse(_conflict_json(answer, scoring), status=409)

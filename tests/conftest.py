@@ -58,11 +58,9 @@ def _fresh_checklist_catalog():
     so that query counts do not depend on which tests ran before."""
     from checklists import catalog
 
-    catalog._catalogs.clear()
-    catalog._fragments.clear()
+    catalog.forget()
     yield
-    catalog._catalogs.clear()
-    catalog._fragments.clear()
+    catalog.forget()
 
 
 @pytest.fixture(autouse=True)

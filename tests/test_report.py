@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from checklists import services
+from checklists import catalog, services
 from checklists.models import Assessment, ChecklistVersion, Membership, Organisation
 from checklists.reports import assessment_report_pdf
 from checklists.selectors import assessment_state, integrity_hash
@@ -192,8 +192,10 @@ def test_report_preview_query_count_does_not_grow_with_answers(
         project=project, checklist=checklist, title="Empty", started_by=owner
     )
     client.force_login(owner)
-    # user, assessment (+project, organisation, checklist, role), answers, actions; the session
-    # is in the cache and the checklist's questions in memory (catalog.py)
+    # user, assessment (+project, organisation, submitter's name, role), answers, actions; the
+    # session is in the cache and the checklist version with its questions in memory
+    # (catalog.py)
+    catalog.checklist_version(checklist.pk)
     for assessment in (empty, gappy):
         with django_assert_num_queries(4):
             assert (

@@ -19,7 +19,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from checklists import services
+from checklists import catalog, services
 from checklists import urls as checklist_urls
 from checklists.content import evaluate_condition
 from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
@@ -161,7 +161,9 @@ def record(assessment: Assessment, user: User, answers: dict[str, str | dict]) -
                 question=questions[key], expected_revision=revisions.get(key, 0), **fields
             )
         )
-    assert services.answers_record(assessment=assessment, user=user, changes=changes) == []
+    assert (
+        services.answers_record(assessment=assessment, user=user, changes=changes).conflicts == []
+    )
 
 
 def applicable_questions(assessment: Assessment, section_key: str | None = None) -> list[Question]:
@@ -1229,9 +1231,10 @@ def empty_assessment(full_assessment, project, checklist, owner) -> Assessment:
 def test_assessment_detail_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
-    # The checklist's sections and questions are in memory once loaded (catalog.py) and the
-    # session is in the cache: 1. user, 2. assessment with project, organisation, checklist,
-    # submitter and the user's role, 3. answers with who answered.
+    # The checklist version, its sections and questions are in memory once loaded (catalog.py)
+    # and the session is in the cache: 1. user, 2. assessment with project, organisation,
+    # submitter's name and the user's role, 3. answers with who answered.
+    catalog.checklist_version(empty_assessment.checklist_id)
     for assessment in (empty_assessment, full_assessment):
         with django_assert_num_queries(3):
             assert as_owner.get(assessment.get_absolute_url()).status_code == 200
@@ -1240,8 +1243,9 @@ def test_assessment_detail_query_count_does_not_grow_with_answers(
 def test_section_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
-    # 1. user, 2. assessment with project, organisation, checklist, submitter and the user's
+    # 1. user, 2. assessment with project, organisation, submitter's name and the user's
     # role, 3. answers with who answered, 4. remembering the section for "Continue".
+    catalog.checklist_version(empty_assessment.checklist_id)
     for assessment in (empty_assessment, full_assessment):
         with django_assert_num_queries(4):
             assert as_owner.get(section_url(assessment, "6")).status_code == 200
@@ -1254,11 +1258,9 @@ def test_section_page_query_count_does_not_grow_with_answers(
 def test_a_new_process_loads_the_checklist_once(
     as_owner, full_assessment, django_assert_num_queries
 ):
-    from checklists import catalog
-
-    catalog._catalogs.clear()
-    # As above, plus the checklist version's document, its sections and their questions.
-    with django_assert_num_queries(6):
+    catalog.forget()
+    # As above, plus the checklist version, its document, its sections and their questions.
+    with django_assert_num_queries(7):
         as_owner.get(full_assessment.get_absolute_url())
     # Until the assessment changes, its verdict and charts come from the page cache: no answers.
     with django_assert_num_queries(2):
@@ -1268,8 +1270,9 @@ def test_a_new_process_loads_the_checklist_once(
 def test_review_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
-    # 1. user, 2. assessment with project, organisation, checklist, submitter and the user's
+    # 1. user, 2. assessment with project, organisation, submitter's name and the user's
     # role, 3. answers with who answered.
+    catalog.checklist_version(empty_assessment.checklist_id)
     for assessment in (empty_assessment, full_assessment):
         with django_assert_num_queries(3):
             response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))

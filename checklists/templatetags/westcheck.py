@@ -2,6 +2,7 @@
 
 from django import template
 
+from checklists.charts import chart_svg
 from checklists.models import Project
 
 register = template.Library()
@@ -28,3 +29,9 @@ def rating_code(value: str | None) -> str:
     """A short code for a rating, printed in the heat map cells next to their colour."""
     value = value or ""
     return RATING_CODES.get(value, value[:2].upper())
+
+
+@register.simple_tag
+def bar_chart(chart, title: str, chart_id: str):
+    """A bar chart from checklists.charts.bar_chart, drawn as SVG: {% bar_chart chart title "id" %}."""
+    return chart_svg(chart, title, chart_id)
