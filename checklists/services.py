@@ -319,6 +319,8 @@ def answers_record(*, assessment: Assessment, user: User, changes: list[AnswerCh
     is a conflict unless it asks for what is already stored. Conflicts are returned with the
     current answer and nothing is written, so that no update is ever lost silently.
     """
+    # Locked first: saves to one assessment take turns, so that two first answers to the same
+    # question cannot both be inserted, and a submission cannot slip in between.
     locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
     if locked.is_submitted:
         raise AssessmentLocked

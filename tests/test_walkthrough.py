@@ -1279,6 +1279,35 @@ def test_review_page_query_count_does_not_grow_with_answers(
     assert response.context["unanswered"] == []
 
 
+def test_saving_answers_query_count_does_not_grow_with_answers(
+    as_owner, empty_assessment, full_assessment, django_assert_num_queries
+):
+    """Saving works from the checklist in memory: neither the other answers nor the scores."""
+    catalog.checklist_version(empty_assessment.checklist_id)
+    for assessment in (empty_assessment, full_assessment):
+        initial = initial_for_section(assessment, "6")
+        rating = "planned" if initial["6.1"].get("rating") != "planned" else "in_place"
+        # 1. user, 2. assessment with its role, 3. the transaction begins (a savepoint in
+        # tests), 4. the assessment's row locked, 5. the answer locked, 6. the answer written,
+        # 7. the revision raised, 8. the transaction ends. The saved answer is sent back
+        # without loading it again.
+        with django_assert_num_queries(8):
+            response = as_owner.post(
+                section_url(assessment, "6"),
+                autosave_data(assessment, "6.1", rating, initial=initial["6.1"]),
+                headers={"X-Requested-With": "fetch"},
+            )
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "saved"
+        assert response.json()["revision"] == assessment.answers.get(question__key="6.1").revision
+        # The whole section without JavaScript: as many queries with one change as above,
+        # however many questions the form carries.
+        data = section_data(assessment, "6", {"6.2": rating})
+        with django_assert_num_queries(8):
+            assert as_owner.post(section_url(assessment, "6"), data).status_code == 302
+        assert stored(assessment)["6.2"][0] == rating
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
