@@ -109,12 +109,16 @@ class AssessmentPages:
 
         `vary` names whatever else the part depends on, such as the viewer's rights.
         """
-        key = self._key(name, *vary)
-        html = caches[CACHE].get(key)
-        if html is None:
-            html = str(render_to_string(template, context()))
-            caches[CACHE].set(key, html, TIMEOUT)
-        return mark_safe(html)  # noqa: S308 - rendered by a template, escaped there
+        return cached_html(self._key(name, *vary), lambda: render_to_string(template, context()))
+
+
+def cached_html(key: str, render: Callable[[], str]) -> SafeString:
+    """The HTML kept under `key`, or `render()` and kept. `key` must name everything it shows."""
+    html = caches[CACHE].get(key)
+    if html is None:
+        html = str(render())
+        caches[CACHE].set(key, html, TIMEOUT)
+    return mark_safe(html)  # noqa: S308 - rendered by a template, escaped there
 
 
 def cached_blocks(
@@ -155,6 +159,33 @@ def question_key(checklist, question, *vary) -> str:
     )
 
 
+def _digest(*parts) -> str:
+    """A short, safe key part for any text: names, or a long list of fingerprints."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def project_list_key(memberships) -> str:
+    """The cache key of the dashboard's project list: the organisations (with their names),
+    and the fingerprint of their projects and assessments (selectors.dashboard_memberships)."""
+    return _cache_key(
+        "project-list",
+        _digest(
+            *(
+                (
+                    m.organisation_id,
+                    m.organisation.name,
+                    m.project_count,
+                    m.projects_changed,
+                    m.assessment_count,
+                    m.assessment_revisions,
+                    m.assessments_changed,
+                )
+                for m in memberships
+            )
+        ),
+    )
+
+
 def project_card_key(project) -> str:
     """The cache key of a project's card on the dashboard: the project, and its latest
     assessment at its revision."""
@@ -164,7 +195,7 @@ def project_card_key(project) -> str:
         project.pk,
         project.updated_at.timestamp(),
         # The card shows the organisation's name: any text, so hashed into a safe key.
-        hashlib.blake2b(project.organisation.name.encode(), digest_size=8).hexdigest(),
+        _digest(project.organisation.name),
         project.assessment_count,
         latest.pk if latest else 0,
         latest.revision if latest else 0,

@@ -6,12 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from .catalog import QuestionInfo, SectionInfo, catalog
 from .content import evaluate_condition
-from .models import Answer, Assessment, Project, User
+from .models import Answer, Assessment, Membership, Project, User
 from .scoring import NOT_APPLICABLE, QuestionInput, Result, score_assessment
 
 
@@ -78,6 +78,30 @@ class AssessmentState:
             self.sections[i - 1] if i > 0 else None,
             self.sections[i + 1] if i + 1 < len(keys) else None,
         )
+
+
+def dashboard_memberships(user: User) -> list[Membership]:
+    """The user's memberships with their organisations, by name, in 1 query.
+
+    Each also counts the organisation's projects and assessments and gives the latest change
+    to either and the sum of the assessments' revisions: together, a fingerprint of everything
+    the dashboard's project list shows, which changes whenever a project or an assessment is
+    added, changed or removed (every change to an assessment raises its revision).
+    """
+    projects = "organisation__projects"
+    assessments = f"{projects}__assessments"
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .annotate(
+            project_count=Count(projects, distinct=True),
+            projects_changed=Max(f"{projects}__updated_at"),
+            assessment_count=Count(assessments, distinct=True),
+            assessment_revisions=Sum(f"{assessments}__revision"),
+            assessments_changed=Max(f"{assessments}__updated_at"),
+        )
+        .order_by("organisation__name")
+    )
 
 
 def dashboard_projects(user: User) -> list[Project]:

@@ -29,8 +29,15 @@ from .forms import (
     answer_fingerprint,
     bound_answer_fields,
 )
-from .models import Answer, ChecklistVersion, Membership
-from .pagecache import AssessmentPages, cached_blocks, project_card_key, question_key
+from .models import Answer, ChecklistVersion
+from .pagecache import (
+    AssessmentPages,
+    cached_blocks,
+    cached_html,
+    project_card_key,
+    project_list_key,
+    question_key,
+)
 from .permissions import (
     EDIT,
     VIEW,
@@ -39,7 +46,13 @@ from .permissions import (
     get_checklist_version,
     get_project_for,
 )
-from .selectors import assessment_state, assessment_summary, dashboard_projects, rating_labels
+from .selectors import (
+    assessment_state,
+    assessment_summary,
+    dashboard_memberships,
+    dashboard_projects,
+    rating_labels,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -49,21 +62,26 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
-    memberships = list(
-        Membership.objects.filter(user=request.user)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
-    projects = dashboard_projects(request.user)
-    cards = cached_blocks(
-        projects,
-        lambda project: render_to_string("checklists/_project_card.html", {"project": project}),
-        project_card_key,
-    )
+    memberships = dashboard_memberships(request.user)
+
+    def project_list() -> str:
+        # Drawn only when a project or an assessment of these organisations has changed, and
+        # then each card is drawn anew only if its own project changed.
+        cards = cached_blocks(
+            dashboard_projects(request.user),
+            lambda project: render_to_string("checklists/_project_card.html", {"project": project}),
+            project_card_key,
+        )
+        return "".join(cards)
+
     return render(
         request,
         "checklists/dashboard.html",
-        {"memberships": memberships, "projects": projects, "cards": cards},
+        {
+            "memberships": memberships,
+            "has_projects": any(m.project_count for m in memberships),
+            "project_list": cached_html(project_list_key(memberships), project_list),
+        },
     )
 
 

@@ -1173,7 +1173,8 @@ def _more_projects(organisation: Organisation, owner: User, checklist, count: in
 def test_dashboard_query_count_stays_flat_as_projects_are_added(
     as_owner, owner, organisation, assessment, checklist, django_assert_num_queries
 ):
-    # Sessions come from the cache (cached_db). 1. user, 2. memberships with organisations,
+    # Drawing the project list (nothing cached yet). Sessions come from the cache (cached_db).
+    # 1. user, 2. memberships with organisations and the fingerprint of their projects,
     # 3. projects with organisations and their latest assessment's key, 4. those assessments
     # with their answer counts.
     with django_assert_num_queries(4):
@@ -1190,6 +1191,41 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     assert response.text.count(">Follow-up</a>") == 4
     assert response.text.count(">Baseline</a>") == 0
     assert response.text.count("1 earlier assessment</a>") == 4
+
+
+def test_dashboard_shows_every_change_at_once_though_its_project_list_is_cached(
+    as_owner, owner, organisation, project, assessment, checklist, django_assert_num_queries
+):
+    url = reverse("checklists:dashboard")
+    as_owner.get(url)
+    # Unchanged: 1. user, 2. memberships with the fingerprint of their projects; the list of
+    # projects comes from the cache.
+    with django_assert_num_queries(2):
+        assert "0 answers" in as_owner.get(url).text
+
+    answer_everything(assessment, owner)
+    assert f"{assessment.answers.count()} answers" in as_owner.get(url).text
+
+    services.project_update(project=project, name="Dhaka hotline, phase two")
+    assert "Dhaka hotline, phase two" in as_owner.get(url).text
+
+    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    assert "status-submitted" in as_owner.get(url).text
+
+    services.assessment_start(
+        project=project, checklist=checklist, title="Follow-up", started_by=owner
+    )
+    page = as_owner.get(url).text
+    assert ">Follow-up</a>" in page
+    assert "1 earlier assessment</a>" in page
+
+    Organisation.objects.filter(pk=organisation.pk).update(name="Northwind Apparel Group")
+    assert "Northwind Apparel Group ·" in as_owner.get(url).text
+
+    _more_projects(organisation, owner, checklist, 1)
+    assert as_owner.get(url).text.count('class="card mb-3"') == 2
+    with django_assert_num_queries(2):
+        as_owner.get(url)
 
 
 def test_project_detail_query_count_stays_flat_as_assessments_are_added(
