@@ -25,8 +25,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from .catalog import SectionInfo
 from .models import Assessment
-from .selectors import AssessmentState, assessment_state, integrity_hash
+from .selectors import (
+    AssessmentState,
+    SectionState,
+    assessment_state,
+    integrity_hash,
+    section_progress,
+    section_state,
+)
 
 CACHE = "pages"
 # Entries also expire, so that a cache shared by several processes does not keep parts of
@@ -50,7 +58,6 @@ class Progress:
     answered_count: int
     applicable_count: int
     first_open: str | None  # the first section with an unanswered question
-    integrity: str  # integrity_hash of the answers
 
 
 def _cache_key(kind: str, *parts) -> str:
@@ -87,22 +94,39 @@ class AssessmentPages:
         return _cache_key("assessment", self.assessment.pk, self.assessment.revision, name, *vary)
 
     def progress(self) -> Progress:
-        key = self._key("progress")
-        found = caches[CACHE].get(key)
-        if found is None:
-            state = self.state
-            found = Progress(
+        """Counts of answered and applicable questions. Worked out from the full state when
+        this request has it anyway, else from the answers' ratings alone: no scores."""
+
+        def compute() -> Progress:
+            if self._state is not None:
+                counts = [(s.info, s.answered, s.applicable) for s in self._state.sections]
+            else:
+                counts = section_progress(self.assessment)
+            return Progress(
                 sections=tuple(
-                    SectionProgress(s.key, s.title, s.answered, s.applicable)
-                    for s in state.sections
+                    SectionProgress(info.key, info.title, answered, applicable)
+                    for info, answered, applicable in counts
                 ),
-                answered_count=state.answered_count,
-                applicable_count=state.applicable_count,
-                first_open=next((q.section_key for q in state.unanswered), None),
-                integrity=integrity_hash(state),
+                answered_count=sum(answered for _info, answered, _applicable in counts),
+                applicable_count=sum(applicable for _info, _answered, applicable in counts),
+                first_open=next(
+                    (info.key for info, answered, applicable in counts if answered < applicable),
+                    None,
+                ),
             )
-            caches[CACHE].set(key, found, TIMEOUT)
-        return found
+
+        return cached_value(self._key("progress"), compute)
+
+    def section(self, info: SectionInfo) -> SectionState:
+        """One section's questions with their answers: from the full state when this request
+        has it, else only that section's answers are loaded."""
+        if self._state is not None:
+            return self._state.section(info.key)
+        return section_state(self.assessment, info)
+
+    def integrity(self) -> str:
+        """The integrity hash that reports print (selectors.integrity_hash)."""
+        return cached_value(self._key("integrity"), lambda: integrity_hash(self.state))
 
     def part(self, name: str, template: str, context: Callable[[], dict], *vary) -> SafeString:
         """`template` rendered with `context()`, from the cache when this revision has it.
@@ -110,6 +134,15 @@ class AssessmentPages:
         `vary` names whatever else the part depends on, such as the viewer's rights.
         """
         return cached_html(self._key(name, *vary), lambda: render_to_string(template, context()))
+
+
+def cached_value(key: str, compute: Callable[[], object]):
+    """The value kept under `key`, or `compute()` and kept."""
+    found = caches[CACHE].get(key)
+    if found is None:
+        found = compute()
+        caches[CACHE].set(key, found, TIMEOUT)
+    return found
 
 
 def cached_html(key: str, render: Callable[[], str]) -> SafeString:

@@ -143,6 +143,28 @@ def rating_labels(scoring: dict) -> dict[str, str]:
     return labels
 
 
+def _section_state(info: SectionInfo, answers: dict, profile: dict, labels: dict) -> SectionState:
+    """A section's questions with their answers (by question pk), applicability and state."""
+    section = SectionState(info=info, questions=[QuestionState(q) for q in info.questions])
+    for q in section.questions:
+        q.answer = answers.get(q.pk)
+        q.applies = evaluate_condition(q.applies_if, profile)
+        if not q.applies:
+            q.rating, q.state = NOT_APPLICABLE, "set_aside"
+        elif q.answer and q.answer.rating:
+            q.rating = q.answer.rating
+            q.state = "not_applicable" if q.rating == NOT_APPLICABLE else "answered"
+        if q.state != "set_aside":
+            section.applicable += 1
+            section.answered += q.state != "unanswered"
+        q.rating_label = labels.get(q.rating or "", "")
+    return section
+
+
+def _answers(assessment: Assessment):
+    return Answer.objects.filter(assessment=assessment).select_related("answered_by")
+
+
 def assessment_state(assessment: Assessment) -> AssessmentState:
     """Sections, questions with their answers and applicability, and the scores (1 query once
     the checklist version is in memory).
@@ -151,42 +173,52 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
     out), `rating` (what scoring sees) and `state`: unanswered, answered, not_applicable or
     set_aside. Each section gets `answered` and `applicable` counts.
     """
-    checklist = assessment.checklist
-    content = catalog(checklist)
-    answers = {
-        a.question_id: a
-        for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
-    }
+    content = catalog(assessment.checklist)
+    answers = {a.question_id: a for a in _answers(assessment)}
     profile = assessment.profile
     labels = rating_labels(content.document["scoring"])
-    inputs, ratings, sections = [], {}, []
-    for info in content.sections:
-        section = SectionState(info=info, questions=[QuestionState(q) for q in info.questions])
-        sections.append(section)
-        for q in section.questions:
-            q.answer = answers.get(q.pk)
-            q.applies = evaluate_condition(q.applies_if, profile)
-            if not q.applies:
-                q.rating, q.state = NOT_APPLICABLE, "set_aside"
-            elif q.answer and q.answer.rating:
-                q.rating = q.answer.rating
-                q.state = "not_applicable" if q.rating == NOT_APPLICABLE else "answered"
-            if q.state != "set_aside":
-                section.applicable += 1
-                section.answered += q.state != "unanswered"
-            q.rating_label = labels.get(q.rating or "", "")
-            ratings[q.key] = q.rating
-            inputs.append(
-                QuestionInput(
-                    key=q.key,
-                    section=info.key,
-                    principles=q.principles,
-                    flags=q.flags,
-                    critical=q.critical,
-                )
-            )
+    sections = [_section_state(info, answers, profile, labels) for info in content.sections]
+    inputs = [
+        QuestionInput(
+            key=q.key,
+            section=q.section_key,
+            principles=q.principles,
+            flags=q.flags,
+            critical=q.critical,
+        )
+        for section in sections
+        for q in section.questions
+    ]
+    ratings = {q.key: q.rating for section in sections for q in section.questions}
     result = score_assessment(content.document["scoring"], inputs, ratings)
     return AssessmentState(assessment=assessment, sections=sections, result=result)
+
+
+def section_state(assessment: Assessment, info: SectionInfo) -> SectionState:
+    """One section as assessment_state has it, without the scores: only this section's answers
+    are loaded (1 query)."""
+    answers = {
+        a.question_id: a
+        for a in _answers(assessment).filter(question_id__in=[q.pk for q in info.questions])
+    }
+    labels = rating_labels(catalog(assessment.checklist).document["scoring"])
+    return _section_state(info, answers, assessment.profile, labels)
+
+
+def section_progress(assessment: Assessment) -> list[tuple[SectionInfo, int, int]]:
+    """Each section with its answered and applicable counts, as assessment_state counts them,
+    from the answers' ratings alone (1 query, no scores)."""
+    rated = set(
+        Answer.objects.filter(assessment=assessment)
+        .exclude(rating="")
+        .values_list("question_id", flat=True)
+    )
+    profile = assessment.profile
+    progress = []
+    for info in catalog(assessment.checklist).sections:
+        applicable = [q for q in info.questions if evaluate_condition(q.applies_if, profile)]
+        progress.append((info, sum(q.pk in rated for q in applicable), len(applicable)))
+    return progress
 
 
 def assessment_summary(state: AssessmentState) -> dict:

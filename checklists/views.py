@@ -259,7 +259,6 @@ def assessment_copy(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, VIEW)
     pages = AssessmentPages(assessment)
-    progress = pages.progress()
 
     def summary_context() -> dict:
         return {
@@ -269,14 +268,15 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "principle_chart_title": _("Score by WEST principle"),
         }
 
+    # The parts first: if one needs the full state, the progress comes from it for free.
+    summary = pages.part("summary", "checklists/_assessment_summary.html", summary_context)
+    progress = pages.progress()
     return render(
         request,
         "checklists/assessment_detail.html",
         {
             **_page_context(assessment, progress),
-            "summary": pages.part(
-                "summary", "checklists/_assessment_summary.html", summary_context
-            ),
+            "summary": summary,
             "resume_key": assessment.last_section
             or progress.first_open
             or progress.sections[0].key,
@@ -346,7 +346,7 @@ def _render_section(request, assessment, pages, info, forms, conflicts=None, sta
         by_key = {form.question.key: form for form in forms}
         tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
         guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
-        section = pages.state.section(info.key)
+        section = pages.section(info)
 
         def draw(q) -> str:
             q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
@@ -584,19 +584,32 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Check your answers": everything still unanswered, with links back, and the submit button."""
     assessment = get_assessment_for(request.user, pk, VIEW)
     pages = AssessmentPages(assessment)
-    context = _page_context(assessment, pages.progress())
+    can_edit = EDIT in assessment.permissions and not assessment.is_submitted
 
     def part_context() -> dict:
-        return {**context, "state": pages.state, "unanswered": pages.state.unanswered}
+        return {
+            **_page_context(assessment, None),
+            "state": pages.state,
+            "unanswered": pages.state.unanswered,
+        }
 
-    rights = "edit" if context["can_edit"] else "view"
-    context["unanswered_part"] = pages.part(
+    rights = "edit" if can_edit else "view"
+    unanswered_part = pages.part(
         "review-unanswered", "checklists/_review_unanswered.html", part_context, rights
     )
-    context["answers_part"] = pages.part(
+    answers_part = pages.part(
         "review-answers", "checklists/_review_answers.html", part_context, rights
     )
-    return render(request, "checklists/assessment_review.html", context)
+    return render(
+        request,
+        "checklists/assessment_review.html",
+        _page_context(
+            assessment,
+            pages.progress(),
+            unanswered_part=unanswered_part,
+            answers_part=answers_part,
+        ),
+    )
 
 
 @login_required
@@ -729,7 +742,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerifyForm(request.GET or None)
     outcome = None
     if form.is_valid():
-        current = AssessmentPages(assessment).progress().integrity
+        current = AssessmentPages(assessment).integrity()
         outcome = "match" if current.startswith(form.cleaned_data["hash"]) else "mismatch"
     return render(
         request,

@@ -22,6 +22,7 @@ from django.urls import URLPattern, reverse
 from checklists import catalog, services
 from checklists import urls as checklist_urls
 from checklists.content import evaluate_condition
+from checklists.selectors import assessment_state, section_progress, section_state
 from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
@@ -1280,15 +1281,44 @@ def test_section_page_query_count_does_not_grow_with_answers(
     as_owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
     # 1. user, 2. assessment with project, organisation, submitter's name and the user's
-    # role, 3. answers with who answered, 4. remembering the section for "Continue".
+    # role, 3. remembering the section for "Continue", 4. which questions have a rating (the
+    # progress), 5. this section's answers with who answered. No scores are worked out.
     catalog.checklist_version(empty_assessment.checklist_id)
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             assert as_owner.get(section_url(assessment, "6")).status_code == 200
     # Coming back to the unchanged section has nothing to remember, and its questions come
     # from the page cache: no answers to load either.
     with django_assert_num_queries(2):
         as_owner.get(section_url(full_assessment, "6"))
+
+
+def test_section_pages_count_and_show_answers_as_the_full_state_does(assessment, owner):
+    """The section page reads only its section's answers and the ratings; what it shows must
+    be what the assessment's full state says, set-aside questions and N/A included."""
+    record(
+        assessment,
+        owner,
+        {
+            "2.1": {"rating": "not_applicable", "na_justification": "Single-site pilot."},
+            "3.1": EVIDENCE,
+            "3.2": "planned",
+            "6.3": "not_started",
+        },
+    )
+    state = assessment_state(assessment)
+    assert any(q.state == "set_aside" for q in state.questions)
+    assert section_progress(assessment) == [
+        (s.info, s.answered, s.applicable) for s in state.sections
+    ]
+    for full in state.sections:
+        alone = section_state(assessment, full.info)
+        assert [
+            (q.key, q.applies, q.state, q.rating, q.rating_label, q.answer) for q in alone.questions
+        ] == [
+            (q.key, q.applies, q.state, q.rating, q.rating_label, q.answer) for q in full.questions
+        ]
+        assert (alone.answered, alone.applicable) == (full.answered, full.applicable)
 
 
 def test_a_new_process_loads_the_checklist_once(
