@@ -201,6 +201,27 @@ class AnswerForm(forms.Form):
             ),
         }
 
+    @staticmethod
+    def sent_as_shown(data, prefix: str) -> bool:
+        """Whether a post carries this question's values exactly as its page showed them (its
+        `seen` fingerprint), read as clean() would read them.
+
+        A section's form sends every question, usually with one or two changed; the others
+        need no checking, since nothing of theirs is saved. Whatever this says is unchanged is
+        ignored, so a wrong "yes" cannot store anything unchecked.
+        """
+
+        def value(name: str) -> str:
+            return data.get(f"{prefix}-{name}", "")
+
+        rating = value("rating")
+        links = [line.strip() for line in value("evidence_links").splitlines() if line.strip()]
+        justification = value("na_justification").strip() if rating == "not_applicable" else ""
+        fingerprint = answer_fingerprint(
+            rating, justification, value("evidence_note").strip(), links
+        )
+        return fingerprint == value("seen")
+
     def clean_evidence_links(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
         links = [line for line in lines if line]

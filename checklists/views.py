@@ -399,6 +399,18 @@ def _render_section(request, assessment, pages, info, forms, conflicts=None, sta
             questions_context,
             "edit" if editable else "view",
         )
+    current = progress.sections[position]
+    section_nav = pages.part(
+        f"nav-{info.key}",
+        "checklists/_section_nav.html",
+        lambda: {
+            "assessment": assessment,
+            "progress": progress,
+            "section": current,
+            "as_buttons": editable,
+        },
+        "edit" if editable else "view",
+    )
     return render(
         request,
         "checklists/assessment_section.html",
@@ -406,7 +418,8 @@ def _render_section(request, assessment, pages, info, forms, conflicts=None, sta
             assessment,
             progress,
             # Not "section": the questions' own context names the state's section so.
-            current=progress.sections[position],
+            current=current,
+            section_nav=section_nav,
             section_intro=info.intro,
             questions=questions,
             previous=progress.sections[position - 1] if position > 0 else None,
@@ -439,7 +452,10 @@ def _save_section(request, assessment, pages, info):
     autosave = request.POST.get("autosave")
     if autosave is not None and autosave not in allowed:
         raise BadRequest(_("Unknown question %(key)s.") % {"key": autosave[:20]})
-    targets = [q for q in questions if autosave is None or q.key == autosave]
+    if autosave is not None:
+        targets = [q for q in questions if q.key == autosave]
+    else:
+        targets = [q for q in questions if not AnswerForm.sent_as_shown(request.POST, f"q{q.key}")]
     forms = [
         AnswerForm(request.POST, question=q, scoring=scoring, prefix=f"q{q.key}") for q in targets
     ]

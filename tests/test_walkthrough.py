@@ -22,7 +22,6 @@ from django.urls import URLPattern, reverse
 from checklists import catalog, services
 from checklists import urls as checklist_urls
 from checklists.content import evaluate_condition
-from checklists.selectors import assessment_state, section_progress, section_state
 from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
@@ -34,6 +33,7 @@ from checklists.models import (
     Question,
     User,
 )
+from checklists.selectors import assessment_state, section_progress, section_state
 
 pytestmark = pytest.mark.django_db
 
@@ -780,6 +780,22 @@ def test_too_long_evidence_note_is_not_also_reported_as_missing(as_owner, answer
     assert fields["errors"]["evidence_note"] == [
         "Ensure this value has at most 5000 characters (it has 5001)."
     ]
+
+
+def test_questions_sent_back_as_shown_are_neither_checked_nor_saved(as_owner, assessment):
+    """Only changed questions are checked: an unchanged one cannot carry anything in, even with
+    a fingerprint forged to match what it sends."""
+    before = stored(assessment)
+    data = section_data(assessment, "3", {"3.2": "planned"})
+    data["q3.1-rating"] = "excellent"
+    data["q3.1-seen"] = answer_fingerprint("excellent", "", "", [])
+    response = as_owner.post(section_url(assessment, "3"), data)
+    assert response.status_code == 302
+    assert stored(assessment) == {**before, "3.2": ("planned", "", "", [])}
+    # Without the forged fingerprint, the same value is checked and refused.
+    data = section_data(assessment, "3", {"3.1": "excellent"})
+    assert as_owner.post(section_url(assessment, "3"), data).status_code == 422
+    assert stored(assessment) == {**before, "3.2": ("planned", "", "", [])}
 
 
 def test_not_applicable_needs_a_justification(as_owner, assessment):
