@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .catalog import QuestionInfo, SectionInfo, catalog
@@ -242,6 +243,7 @@ def assessment_summary(state: AssessmentState) -> dict:
     labels = rating_labels(rules)
     flags = checklist.flags
     texts = {key: q.text for key, q in questions.items()}
+    links = section_links(state.assessment)
     gaps = []
     for gap in result.gaps:
         q = questions[gap.key]
@@ -258,6 +260,7 @@ def assessment_summary(state: AssessmentState) -> dict:
                 "has_evidence": bool(q.answer and q.answer.has_evidence),
                 "good": q.guidance.get("good", ""),
                 "question": q,
+                "href": f"{links[gap.section]}#q-{gap.key}",
             }
         )
     thresholds = [
@@ -286,6 +289,7 @@ def assessment_summary(state: AssessmentState) -> dict:
                 "section": questions[key].section_key,
                 "text": questions[key].text,
                 "rating_label": questions[key].rating_label or _("Not answered"),
+                "href": f"{links[questions[key].section_key]}#q-{key}",
             }
             for key in result.unmet_critical
             if key not in {gap.key for gap in result.gaps}
@@ -293,6 +297,15 @@ def assessment_summary(state: AssessmentState) -> dict:
         "section_chart": bar_chart(section_rows, thresholds=thresholds),
         "principle_chart": bar_chart(principle_rows, thresholds=thresholds),
         "rating_labels": labels,
+    }
+
+
+def section_links(assessment: Assessment) -> dict[str, str]:
+    """The URL of each section's page, by section key: lists of questions link to them, and
+    reversing the URL once per section rather than once per question keeps them quick."""
+    return {
+        info.key: reverse("checklists:assessment-section", args=[assessment.pk, info.key])
+        for info in catalog(assessment.checklist).sections
     }
 
 

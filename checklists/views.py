@@ -52,6 +52,7 @@ from .selectors import (
     dashboard_memberships,
     dashboard_projects,
     rating_labels,
+    section_links,
 )
 
 
@@ -603,11 +604,11 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = EDIT in assessment.permissions and not assessment.is_submitted
 
     def part_context() -> dict:
-        return {
-            **_page_context(assessment, None),
-            "state": pages.state,
-            "unanswered": pages.state.unanswered,
-        }
+        unanswered = pages.state.unanswered
+        links = section_links(assessment)
+        for q in unanswered:
+            q.href = f"{links[q.section_key]}#q-{q.key}"
+        return {**_page_context(assessment, None), "state": pages.state, "unanswered": unanswered}
 
     rights = "edit" if can_edit else "view"
     unanswered_part = pages.part(
