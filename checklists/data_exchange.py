@@ -146,7 +146,7 @@ def assessment_to_dict(state: AssessmentState) -> dict:
                 "na_justification": q.answer.na_justification,
                 "evidence_note": q.answer.evidence_note,
                 "evidence_links": list(q.answer.evidence_links),
-                "answered_by": _person(q.answer.answered_by),
+                "answered_by": q.answer.answerer_name or None,
                 "answered_at": _iso(q.answer.answered_at),
             }
             for q in state.questions
@@ -213,7 +213,7 @@ def assessment_csv(state: AssessmentState) -> str:
                 answer.na_justification if answer else "",
                 answer.evidence_note if answer else "",
                 " | ".join(answer.evidence_links) if answer else "",
-                (_person(answer.answered_by) or "") if answer else "",
+                answer.answerer_name if answer else "",
                 _iso(answer.answered_at) if answer else "",
             ]
             writer.writerow([_cell(str(value or "")) for value in row])

@@ -463,6 +463,11 @@ class Answer(models.Model):
     def __str__(self) -> str:
         return f"{self.question.key}: {self.rating or '-'}"
 
+    @cached_property
+    def answerer_name(self) -> str:
+        """The name of who gave this answer; pages load it with the answers (selectors.py)."""
+        return self.answered_by.name if self.answered_by_id else ""
+
     @property
     def has_evidence(self) -> bool:
         return bool(self.evidence_note.strip() or self.evidence_links)

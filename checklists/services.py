@@ -199,7 +199,7 @@ def assessment_start(
                 na_justification=a.na_justification,
                 evidence_note=a.evidence_note,
                 evidence_links=a.evidence_links,
-                answered_by=a.answered_by,
+                answered_by_id=a.answered_by_id,
             )
             for a in copy_from.answers.all()
         )

@@ -1337,6 +1337,24 @@ def test_section_pages_count_and_show_answers_as_the_full_state_does(assessment,
         assert (alone.answered, alone.applicable) == (full.answered, full.applicable)
 
 
+def test_copying_60_answers_into_a_new_assessment_takes_one_insert(
+    project, checklist, owner, full_assessment, django_assert_num_queries
+):
+    # 1. transaction, 2.-5. full_clean checks the project, checklist version, starter and
+    # previous assessment exist, 6. the new assessment, 7. the previous answers, 8. their
+    # copies, all in one insert, 9. commit.
+    with django_assert_num_queries(9):
+        copy = services.assessment_start(
+            project=project,
+            checklist=checklist,
+            title="Follow-up",
+            started_by=owner,
+            copy_from=full_assessment,
+        )
+    assert stored(copy) == stored(full_assessment)
+    assert {a.answered_by_id for a in copy.answers.all()} == {owner.pk}
+
+
 def test_a_new_process_loads_the_checklist_once(
     as_owner, full_assessment, django_assert_num_queries
 ):
