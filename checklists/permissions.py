@@ -20,11 +20,14 @@ from .models import Assessment, ChecklistVersion, Membership, Organisation, Proj
 
 VIEW = "view"
 EDIT = "edit"
+# Planning the follow-up of gaps (the action plan) goes on after an assessment is submitted:
+# unlike EDIT, it is not refused on a locked assessment.
+PLAN = "plan"
 MANAGE = "manage"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Membership.Role.OWNER: frozenset({VIEW, EDIT, MANAGE}),
-    Membership.Role.EDITOR: frozenset({VIEW, EDIT}),
+    Membership.Role.OWNER: frozenset({VIEW, EDIT, PLAN, MANAGE}),
+    Membership.Role.EDITOR: frozenset({VIEW, EDIT, PLAN}),
     Membership.Role.VIEWER: frozenset({VIEW}),
 }
 

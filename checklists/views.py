@@ -40,6 +40,7 @@ from .pagecache import (
 )
 from .permissions import (
     EDIT,
+    PLAN,
     VIEW,
     editable_organisations,
     get_assessment_for,
@@ -697,8 +698,8 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     from .forms import ActionForm
     from .reports import assessment_report_context
 
-    assessment = get_assessment_for(request.user, pk, EDIT if request.method == "POST" else VIEW)
-    can_edit = EDIT in assessment.permissions
+    assessment = get_assessment_for(request.user, pk, PLAN if request.method == "POST" else VIEW)
+    can_edit = PLAN in assessment.permissions
     pages = AssessmentPages(assessment)
     posted = request.POST if request.method == "POST" else None
 

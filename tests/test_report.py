@@ -243,6 +243,25 @@ def test_action_plan_refuses_a_bad_date_and_saves_nothing(client, owner, gappy):
     assert not gappy.actions.exists()
 
 
+def test_the_team_plans_actions_after_submitting_but_answers_stay_locked(client, owner, gappy):
+    """Submitting freezes the answers; the follow-up on the gaps only starts then."""
+    services.assessment_submit(assessment=gappy, user=owner, missing=[])
+    client.force_login(owner)
+    url = reverse("checklists:assessment-actions", args=[gappy.pk])
+    response = client.get(url)
+    assert "Save the action plan" in response.text
+    data = {}
+    for item in response.context["items"]:
+        key = item["key"]
+        data.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": "open"})
+    data.update({"a7.2-owner": "Consent lead", "a7.2-status": "in_progress"})
+    assert client.post(url, data).status_code == 302
+    assert gappy.actions.get().owner == "Consent lead"
+    section = reverse("checklists:assessment-section", args=[gappy.pk, "3"])
+    assert client.post(section, {"q3.1-rating": "in_place"}).status_code == 403
+    assert gappy.answers.get(question__key="3.1").rating == "planned"
+
+
 def test_viewer_can_read_the_report_but_not_plan_actions(client, gappy, django_user_model):
     viewer = django_user_model.objects.create_user(email="v@example.org", name="Vera", password="x")
     Membership.objects.create(
@@ -271,7 +290,10 @@ def test_outsiders_get_404_for_reports_exports_and_verification(
     client, outsider, gappy, name, args
 ):
     client.force_login(outsider)
-    assert client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args])).status_code == 404
+    url = reverse(f"checklists:{name}", args=[gappy.pk, *args])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"a3.1-owner": "Mallory", "a3.1-status": "done"}).status_code == 404
+    assert not gappy.actions.exists()
     client.logout()
     assert client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args])).status_code == 302
 
