@@ -167,10 +167,10 @@ def assessment_json(state: AssessmentState) -> str:
     return json.dumps(assessment_to_dict(state), indent=2, ensure_ascii=False) + "\n"
 
 
-def export_filename(assessment: Assessment, extension: str) -> str:
+def export_filename(assessment: Assessment, extension: str, *, kind: str = "assessment") -> str:
     """A file name that says what the file is: assessment-12-baseline-2026.json."""
     words = re.sub(r"[^a-z0-9]+", "-", assessment.title.lower()).strip("-")[:60].strip("-")
-    return f"assessment-{assessment.pk}{'-' + words if words else ''}.{extension}"
+    return f"{kind}-{assessment.pk}{'-' + words if words else ''}.{extension}"
 
 
 def _cell(value: str) -> str:

@@ -20,10 +20,12 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .catalog import catalog
 from .models import ChecklistVersion
+from .scoring import NOT_APPLICABLE
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcherResponse
@@ -113,6 +115,61 @@ def static_url_fetcher():
     return _fetcher_class()(fail_on_errors=False)
 
 
+@functools.lru_cache(maxsize=8)
+def outlined_text_svg(text: str, *, colour: str = "#a4262c", opacity: float = 0.13) -> str:
+    """`text` in DejaVu Sans Bold as SVG paths, or "" when that cannot be drawn faithfully.
+
+    A watermark drawn as text ends up inside the text of every page that copying, searching or
+    a screen reader gets: its rotated letters come out one by one between the lines. Outlines
+    are shapes, so they stay out of it. Glyphs are placed one after another without shaping,
+    which is right only for scripts that need none; other texts get "" (and the caller draws
+    the mark as text).
+    """
+    if not text or any(ord(char) >= 0x0590 for char in text):  # Hebrew and beyond are shaped
+        return ""
+    font_file = _bold_font_file()
+    if not font_file:
+        return ""
+    from fontTools.pens.svgPathPen import SVGPathPen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(font_file, lazy=True)
+    cmap, glyphs, metrics = font.getBestCmap(), font.getGlyphSet(), font["hmtx"]
+    if any(ord(char) not in cmap for char in text):
+        return ""
+    paths, x = [], 0
+    for char in text:
+        name = cmap[ord(char)]
+        pen = SVGPathPen(glyphs)
+        glyphs[name].draw(pen)
+        if pen.getCommands():
+            paths.append(f'<path transform="translate({x} 0)" d="{pen.getCommands()}"/>')
+        x += metrics[name][0]
+    ascent, descent = font["hhea"].ascent, font["hhea"].descent
+    # Font units grow upwards; SVG's y axis grows downwards.
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 {-ascent} {x} {ascent - descent}" '
+        f'aria-hidden="true"><g transform="scale(1 -1)" '
+        f'fill="{colour}" fill-opacity="{opacity}">{"".join(paths)}</g></svg>'
+    )
+
+
+@functools.cache
+def _bold_font_file() -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-match"):
+        return ""
+    found = subprocess.run(
+        ["fc-match", "--format=%{file}", "DejaVu Sans:bold"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return found if found.endswith(".ttf") and os.path.isfile(found) else ""
+
+
 def _w3c_datetime(moment: datetime) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
@@ -131,6 +188,7 @@ def render_pdf(
     html: str,
     *,
     title: str,
+    author: str = AUTHOR,
     language: str | None = None,
     description: str | None = None,
     generated_at: datetime | None = None,
@@ -146,7 +204,7 @@ def render_pdf(
     ).render(**PDF_OPTIONS)
     metadata = document.metadata
     metadata.title = title
-    metadata.authors = [AUTHOR]
+    metadata.authors = [author]
     metadata.generator = AUTHOR
     if language:
         metadata.lang = language
@@ -195,12 +253,74 @@ def blank_checklist_pdf(
 # --- The assessment readiness report -----------------------------------------------------
 
 
-def _next_step(gap: dict) -> str:
-    if not gap["rating"]:
+def _next_step(rating: str | None) -> str:
+    if not rating:
         return _("Answer this question first: the team may already have this in place.")
-    if gap["rating"] == "planned":
+    if rating == "planned":
         return _("Carry out the plan and record the evidence.")
     return _("Agree who will put this in place, and by when.")
+
+
+def action_plan(state, summary: dict, planned: dict) -> tuple[list[dict], list]:
+    """The questions to act on, most urgent first, and the questions still to answer.
+
+    Every applicable question below the met rating is an action: blocking gaps, then the other
+    unmet critical questions (the conditions of a "ready with conditions" verdict), the other
+    gaps in remedy, consent and privacy, and then the rest. Questions that are merely unanswered
+    and neither critical nor flagged are listed apart, not as actions: answering comes first.
+    A question that has an action keeps its row after it is met, so that finished work shows.
+    """
+    scoring = state.assessment.checklist.scoring
+    order = [rating["key"] for rating in scoring["scale"]]
+    threshold = order.index(scoring["met_rating"])
+    met = {
+        q.key for q in state.questions if q.rating in order and order.index(q.rating) >= threshold
+    }
+    gap_keys = {gap["key"]: gap for gap in summary["gaps"]}
+    unmet_critical = set(state.result.unmet_critical)
+
+    def rank(q) -> int:
+        gap = gap_keys.get(q.key)
+        if gap and gap["blocking"]:
+            return 0
+        if q.key in unmet_critical:
+            return 1
+        if gap:
+            return 2
+        return 3 if q.key not in met else 4
+
+    items, unanswered = [], []
+    for q in state.questions:
+        if q.state == "set_aside" or q.rating == NOT_APPLICABLE:
+            continue
+        action = planned.get(q.pk)
+        is_met = q.key in met
+        if is_met and action is None:
+            continue
+        if q.state == "unanswered" and rank(q) == 3 and action is None:
+            unanswered.append(q)
+            continue
+        gap = gap_keys.get(q.key)
+        items.append(
+            {
+                "key": q.key,
+                "question": q,
+                "text": q.text,
+                "rating": q.rating,
+                "rating_label": q.rating_label or _("Not answered"),
+                "blocking": bool(gap and gap["blocking"]),
+                "critical": q.critical,
+                "flag_items": gap["flag_items"] if gap else [],
+                "met": is_met,
+                "next_step": "" if is_met else _next_step(q.rating),
+                "evidence": q.evidence,
+                "action": action,
+                "rank": rank(q),
+            }
+        )
+    # Stable: within a rank, the checklist's order.
+    items.sort(key=lambda item: item["rank"])
+    return items, unanswered
 
 
 def assessment_report_context(
@@ -214,29 +334,8 @@ def assessment_report_context(
     state = state or assessment_state(assessment)
     summary = assessment_summary(state)
     checklist = assessment.checklist
-    questions = {q.key: q for q in state.questions}
     planned = {a.question_id: a for a in Action.objects.filter(assessment=assessment)}
-    unmet_critical = [
-        key
-        for key in state.result.unmet_critical
-        if key not in {gap["key"] for gap in summary["gaps"]}
-    ]
-    actions = []
-    for gap in summary["gaps"] + [
-        {
-            "key": key,
-            "question": questions[key],
-            "rating": questions[key].rating,
-            "rating_label": questions[key].rating_label,
-            "blocking": False,
-            "flag_items": [],
-            "text": questions[key].text,
-            "good": questions[key].guidance.get("good", ""),
-        }
-        for key in unmet_critical
-    ]:
-        question = gap["question"]
-        actions.append({**gap, "next_step": _next_step(gap), "action": planned.get(question.pk)})
+    actions, unanswered = action_plan(state, summary, planned)
     digest = integrity_hash(state)
     return {
         "assessment": assessment,
@@ -249,6 +348,7 @@ def assessment_report_context(
         "result": state.result,
         **summary,
         "actions": actions,
+        "unanswered_keys": [q.key for q in unanswered],
         "other_gaps": [g for g in summary["gaps"] if not g["blocking"]],
         "integrity_hash": digest,
         "integrity_short": " ".join(digest[i : i + 4] for i in range(0, 16, 4)),
@@ -262,10 +362,15 @@ def assessment_report_context(
 
 def assessment_report_pdf(assessment, *, generated_at: datetime | None = None) -> bytes:
     context = assessment_report_context(assessment, generated_at=generated_at)
+    if context["is_draft"]:
+        context["draft_mark"] = mark_safe(outlined_text_svg(_("DRAFT")))  # noqa: S308 - paths
     html = render_to_string("checklists/pdf/assessment_report.html", context)
     return render_pdf(
         html,
-        title=_("Readiness report: %(title)s") % {"title": assessment.title},
+        # Named so that a folder of reports from several projects can be told apart.
+        title=_("Readiness report: %(title)s · %(project)s")
+        % {"title": assessment.title, "project": assessment.project.name},
+        author=assessment.project.organisation.name,
         language=assessment.checklist.language,
         description=_("WEST Principles readiness report for %(project)s")
         % {"project": assessment.project.name},

@@ -292,6 +292,7 @@ def assessment_summary(state: AssessmentState) -> dict:
                 "section": questions[key].section_key,
                 "text": questions[key].text,
                 "rating_label": questions[key].rating_label or _("Not answered"),
+                "good": questions[key].guidance.get("good", ""),
                 "href": f"{links[questions[key].section_key]}#q-{key}",
             }
             for key in result.unmet_critical

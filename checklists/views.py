@@ -683,12 +683,15 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
+    from .data_exchange import export_filename
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     response = HttpResponse(
         reports.assessment_report_pdf(assessment), content_type="application/pdf"
     )
-    response["Content-Disposition"] = f'inline; filename="westcheck-report-{assessment.pk}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{export_filename(assessment, "pdf", kind="report")}"'
+    )
     return response
 
 
@@ -704,7 +707,8 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.POST if request.method == "POST" else None
 
     def plan_context() -> dict:
-        items = assessment_report_context(assessment, state=pages.state)["actions"]
+        report = assessment_report_context(assessment, state=pages.state)
+        items = report["actions"]
         for item in items:
             action = item["action"]
             initial = (
@@ -715,7 +719,12 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
             item["form"] = (
                 ActionForm(posted, prefix=f"a{item['key']}", initial=initial) if can_edit else None
             )
-        return {"assessment": assessment, "items": items, "can_edit": can_edit}
+        return {
+            "assessment": assessment,
+            "items": items,
+            "can_edit": can_edit,
+            "unanswered_keys": report["unanswered_keys"],
+        }
 
     status = 200
     if posted is None:

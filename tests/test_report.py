@@ -110,11 +110,57 @@ def test_a_fully_evidenced_assessment_has_no_gaps_and_the_best_verdict(perfect):
 
 
 def test_draft_mark_appears_only_until_submission(perfect, owner):
-    assert "DRAFT" in pdf_text(perfect)
+    text = pdf_text(perfect)
+    assert "DRAFT" in text
+    # The watermark across each page is drawn as shapes: its letters do not end up one by one
+    # in the text that readers copy or search.
+    assert not re.search(r"(?m)^\s*(DRAFT|[DRAFT])\s*$", text)
     services.assessment_submit(assessment=perfect, user=owner, missing=[])
     text = pdf_text(perfect)
     assert "DRAFT" not in text
     assert "Submitted" in text
+
+
+def test_watermark_outlines_fall_back_to_text_for_scripts_that_need_shaping():
+    from checklists.reports import outlined_text_svg
+
+    outlined = outlined_text_svg("BROUILLON")
+    assert outlined.count("<path") == len("BROUILLON")
+    assert "BROUILLON" not in outlined
+    assert outlined_text_svg("مسودة") == ""
+
+
+def test_action_plan_lists_every_unmet_question_most_urgent_first(
+    client, owner, project, checklist
+):
+    """Blocking gaps, then other critical questions, other flagged gaps and the rest; plain
+    unanswered questions are named apart; a planned action stays once its question is met."""
+    assessment = services.assessment_start(
+        project=project, checklist=checklist, title="Mixed", started_by=owner
+    )
+    answer_everything(
+        assessment,
+        owner,
+        overrides={"3.1": "planned", "9.1": "planned", "4.5": "not_started", "1.2": "planned"},
+    )
+    question = checklist.questions.get(key="1.3")
+    services.action_update(
+        assessment=assessment,
+        question=question,
+        owner="Ana",
+        due_date=None,
+        status="done",
+        user=owner,
+    )
+    answer = assessment.answers.get(question__key="1.4")
+    answer.delete()
+    client.force_login(owner)
+    response = client.get(reverse("checklists:assessment-actions", args=[assessment.pk]))
+    items = response.context["items"]
+    assert [item["key"] for item in items] == ["3.1", "9.1", "4.5", "1.2", "1.3"]
+    assert [item["met"] for item in items] == [False, False, False, False, True]
+    assert "Not answered yet, so not planned: question 1.4." in response.text
+    assert "Carry out the plan and record the evidence." in response.text
 
 
 def test_same_inputs_and_date_give_identical_bytes(gappy):
@@ -125,14 +171,26 @@ def test_same_inputs_and_date_give_identical_bytes(gappy):
 
 def test_pdf_has_metadata_and_an_outline(gappy):
     reader = PdfReader(io.BytesIO(assessment_report_pdf(gappy, generated_at=WHEN)))
-    assert reader.metadata.title == "Readiness report: Baseline"
+    assert reader.metadata.title == "Readiness report: Baseline · Dhaka hotline"
+    assert reader.metadata.author == "Northwind"
+    assert reader.metadata["/Creator"] == "westcheck"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert (
-        titles[:3] == ["Verdict and blocking gaps", "Scores", "All answers at a glance"]
-        or "Verdict and blocking gaps" in titles
-    )
-    assert "Action plan" in titles
-    assert "Method" in titles
+    assert titles == [
+        "Verdict and blocking gaps",
+        "Scores",
+        "Action plan",
+        "Appendix: every answer",
+        "Method",
+    ]
+    # The appendix's sections are bookmarks under the appendix.
+    appendix = reader.outline[titles.index("Appendix: every answer") + 1]
+    assert [item.title for item in appendix][:2] == [
+        "1. Define the project purpose and mission",
+        "2. Understand the local context and acceptance",
+    ]
+    pages = [page.extract_text() for page in reader.pages]
+    assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, 1))
 
 
 def test_footer_hash_is_the_integrity_hash_and_verification_accepts_it(client, owner, gappy):
