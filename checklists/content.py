@@ -219,15 +219,6 @@ class _Validator:
                     node, key, where, f"'{key}' is {len(value)} characters; the limit is {limit}"
                 )
 
-    def unique_keys(self, items: list, where: str, key: str = "key") -> set:
-        seen: set = set()
-        for item in items:
-            if isinstance(item, dict) and key in item:
-                if item[key] in seen:
-                    self.add(item, key, where, f"duplicate {key} '{item[key]}'")
-                seen.add(item[key])
-        return seen
-
 
 def _is_type(value: Any, expected: Any) -> bool:
     if expected is bool:

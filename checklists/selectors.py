@@ -73,14 +73,6 @@ class AssessmentState:
     def section(self, key: str) -> SectionState | None:
         return next((s for s in self.sections if s.key == key), None)
 
-    def neighbours(self, key: str) -> tuple[SectionState | None, SectionState | None]:
-        keys = [s.key for s in self.sections]
-        i = keys.index(key)
-        return (
-            self.sections[i - 1] if i > 0 else None,
-            self.sections[i + 1] if i + 1 < len(keys) else None,
-        )
-
 
 def dashboard_memberships(user: User) -> list[Membership]:
     """The user's memberships with their organisations, by name, in 1 query.

@@ -25,6 +25,7 @@ from .models import (
     Section,
     User,
 )
+from .selectors import assessment_state
 
 NOT_APPLICABLE = "not_applicable"
 
@@ -374,11 +375,13 @@ def _revision(answer: Answer | None) -> int:
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, user: User, missing: list[str]) -> Assessment:
-    """Lock the assessment. `missing` lists unanswered questions: there must be none."""
+def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
+    """Lock the assessment, once every question that applies to the project is answered."""
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.is_submitted:
         raise AssessmentLocked
+    # Read under the lock, so that what is checked is what gets submitted.
+    missing = [q.key for q in assessment_state(assessment).unanswered]
     if missing:
         raise ValidationError(
             _("Answer every question before submitting; still unanswered: %(keys)s.")

@@ -634,11 +634,8 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, EDIT)
-    state = assessment_state(assessment)
     try:
-        services.assessment_submit(
-            assessment=assessment, user=request.user, missing=[q.key for q in state.unanswered]
-        )
+        services.assessment_submit(assessment=assessment, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("checklists:assessment-review", assessment.pk)

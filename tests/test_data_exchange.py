@@ -281,9 +281,16 @@ def test_an_imported_assessment_is_a_draft_even_when_the_original_was_submitted(
     services.answers_record(
         assessment=assessment,
         user=owner,
-        changes=[services.AnswerChange(question=q, rating="planned") for q in state.unanswered],
+        changes=[
+            services.AnswerChange(
+                question=q,
+                rating="planned",
+                expected_revision=q.answer.revision if q.answer else 0,
+            )
+            for q in state.unanswered
+        ],
     )
-    assessment = services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    assessment = services.assessment_submit(assessment=assessment, user=owner)
     data = assessment_to_dict(assessment_state(assessment))
     assert data["assessment"]["status"] == "submitted"
     imported = import_assessment(dump(data), name=NAME, project=project, user=owner)

@@ -115,7 +115,7 @@ def test_draft_mark_appears_only_until_submission(perfect, owner):
     # The watermark across each page is drawn as shapes: its letters do not end up one by one
     # in the text that readers copy or search.
     assert not re.search(r"(?m)^\s*(DRAFT|[DRAFT])\s*$", text)
-    services.assessment_submit(assessment=perfect, user=owner, missing=[])
+    services.assessment_submit(assessment=perfect, user=owner)
     text = pdf_text(perfect)
     assert "DRAFT" not in text
     assert "Submitted" in text
@@ -303,7 +303,7 @@ def test_action_plan_refuses_a_bad_date_and_saves_nothing(client, owner, gappy):
 
 def test_the_team_plans_actions_after_submitting_but_answers_stay_locked(client, owner, gappy):
     """Submitting freezes the answers; the follow-up on the gaps only starts then."""
-    services.assessment_submit(assessment=gappy, user=owner, missing=[])
+    services.assessment_submit(assessment=gappy, user=owner)
     client.force_login(owner)
     url = reverse("checklists:assessment-actions", args=[gappy.pk])
     response = client.get(url)
@@ -333,17 +333,17 @@ def test_viewer_can_read_the_report_but_not_plan_actions(client, gappy, django_u
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "args"),
-    [
-        ("assessment-report", []),
-        ("assessment-report-pdf", []),
-        ("assessment-actions", []),
-        ("assessment-verify", []),
-        ("assessment-export", ["csv"]),
-        ("assessment-export", ["json"]),
-    ],
-)
+REPORT_ENDPOINTS = [
+    ("assessment-report", []),
+    ("assessment-report-pdf", []),
+    ("assessment-actions", []),
+    ("assessment-verify", []),
+    ("assessment-export", ["csv"]),
+    ("assessment-export", ["json"]),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), REPORT_ENDPOINTS)
 def test_outsiders_get_404_for_reports_exports_and_verification(
     client, outsider, gappy, name, args
 ):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import URLPattern, reverse
 
@@ -34,6 +35,7 @@ from checklists.models import (
     User,
 )
 from checklists.selectors import assessment_state, section_progress, section_state
+from tests.test_report import REPORT_ENDPOINTS
 
 pytestmark = pytest.mark.django_db
 
@@ -507,7 +509,9 @@ def test_every_walkthrough_url_is_in_the_access_tests():
         for p in checklist_urls.urlpatterns
         if isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern)
     }
-    assert names >= WALKTHROUGH_URLS
+    # A new URL of a project or an assessment must join the access tests here or in
+    # test_report.py before this passes.
+    assert names == WALKTHROUGH_URLS | {name for name, _args in REPORT_ENDPOINTS}
     assert {e.name for e in ENDPOINTS} == WALKTHROUGH_URLS
 
 
@@ -815,7 +819,7 @@ def test_not_applicable_needs_a_justification(as_owner, assessment):
 
 def test_posting_to_a_submitted_assessment_is_403_and_changes_nothing(as_owner, assessment, owner):
     answer_everything(assessment, owner)
-    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    services.assessment_submit(assessment=assessment, user=owner)
     data = section_data(assessment, "3", {"3.1": "planned"})
     response = _refused(as_owner, assessment, data)
     assert response.status_code == 403
@@ -1066,6 +1070,15 @@ def test_submit_with_unanswered_questions_is_refused(as_owner, assessment, owner
     assert assessment.submitted_at is None
 
 
+def test_the_submit_service_itself_refuses_an_incomplete_assessment(assessment, owner):
+    """Whoever calls it (a view, a command, an import), nothing incomplete gets locked."""
+    record(assessment, owner, {"3.1": "planned"})
+    with pytest.raises(ValidationError, match=r"still unanswered: 1\.1, 1\.2"):
+        services.assessment_submit(assessment=assessment, user=owner)
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.submitted_at) == (Assessment.Status.DRAFT, None)
+
+
 def test_submitted_assessment_is_read_only(as_editor, editor, assessment):
     answer_everything(assessment, editor)
     response = as_editor.post(reverse("checklists:assessment-submit", args=[assessment.pk]))
@@ -1101,7 +1114,7 @@ def test_editing_the_profile_does_not_change_a_submitted_assessment(
     as_owner, owner, assessment, project
 ):
     answer_everything(assessment, owner)
-    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    services.assessment_submit(assessment=assessment, user=owner)
     assert as_owner.get(assessment.get_absolute_url()).context["verdict"]["label"] == "Ready"
 
     services.project_update(project=project, migrant_workers=True)
@@ -1120,7 +1133,7 @@ def test_new_assessment_from_a_submitted_one_copies_the_answers(as_owner, assess
             "3.2": {"rating": EVIDENCE["rating"], "evidence_links": ["https://a.example/p"]},
         },
     )
-    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    services.assessment_submit(assessment=assessment, user=owner)
     detail = as_owner.get(assessment.get_absolute_url())
     assert "Start a new assessment from this one" in detail.text
 
@@ -1226,7 +1239,7 @@ def test_dashboard_shows_every_change_at_once_though_its_project_list_is_cached(
     services.project_update(project=project, name="Dhaka hotline, phase two")
     assert "Dhaka hotline, phase two" in as_owner.get(url).text
 
-    services.assessment_submit(assessment=assessment, user=owner, missing=[])
+    services.assessment_submit(assessment=assessment, user=owner)
     assert "status-submitted" in as_owner.get(url).text
 
     services.assessment_start(

@@ -645,7 +645,7 @@ def seed(assessment_count: int, rng: random.Random) -> Targets:
         _answer(assessment, starter, questions, share, rng)
         counts["answered"] += share == 1.0
         if submit:
-            services.assessment_submit(assessment=assessment, user=starter, missing=[])
+            services.assessment_submit(assessment=assessment, user=starter)
             counts["submitted"] += 1
         return assessment
 

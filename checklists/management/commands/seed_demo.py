@@ -98,7 +98,7 @@ class Command(BaseCommand):
         )
         _answer_all(assessment, user, ratings)
         if submit:
-            services.assessment_submit(assessment=assessment, user=user, missing=[])
+            services.assessment_submit(assessment=assessment, user=user)
         return 1
 
     def _brand(self, checklist, dana) -> int:
