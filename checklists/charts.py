@@ -1,8 +1,13 @@
-"""Server-rendered bar charts: geometry and SVG markup, with no script and no web font.
+"""Server-rendered bar charts: no script, no web font, the same markup in pages and PDF reports.
 
-The same SVG is used in pages and in PDF reports. It is written here rather than in a
-template: a chart has a few hundred elements, and Django's template engine took 1 ms per chart
-to draw them, the largest single cost of an assessment's page after a change.
+Each row is HTML text (its label and value) above a small SVG bar. Text in HTML wraps and
+reflows: a long label in a second language stays whole and readable on a phone, screen readers
+read it as text, and browsers and PDF viewers lay it out with the page's own font. Only the bar
+and the threshold marks, plain shapes, are SVG. (WeasyPrint also lays SVG text out a letter
+at a time, which made two charts of text a tenth of a report's rendering time.)
+
+The markup is written here rather than in a template: a chart has a hundred elements, and
+Django's template engine took about a millisecond per chart to draw them.
 """
 
 from __future__ import annotations
@@ -11,29 +16,24 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-# The site's colours; both text colours have over 7:1 contrast on white.
-TEXT = "#1f2a2c"
-MUTED_TEXT = "#3d4a4c"
+# The site's colours; the bar colour has over 7:1 contrast on white.
 TRACK = "#e3ecec"
 BAR = "#0b5560"
 MARK = "#a4262c"
 
-WIDTH = 640
-LABEL_HEIGHT = 18
-BAR_HEIGHT = 14
-ROW_GAP = 10
-BAR_WIDTH = 520  # room on the right for the value
+# The SVG's own units: a bar is drawn in a 100 x 10 box that CSS stretches to the row's width
+# (preserveAspectRatio="none"), so that widths and marks are simply percentages.
+WIDTH = 100
+HEIGHT = 10
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     value: float | None  # percent, None when nothing applies
-    y: int
-    width: float
+    width: float  # percent of the track, clamped to 0-100
     value_text: str
     href: str = ""
 
@@ -41,82 +41,64 @@ class Bar:
 @dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
-    height: int
-    width: int
-    bar_width: int
-    bar_height: int
-    marks: list[tuple[float, str]]  # (x, label) of threshold lines
+    marks: list[tuple[float, str]]  # (percent, label) of threshold lines
 
 
 def bar_chart(
     rows: list[tuple[str, float | None, str]], *, thresholds: list[tuple[float, str]] = ()
 ) -> Chart:
     """Rows of (label, percent or None, link); thresholds of (percent, label) drawn as lines."""
-    bars = []
-    y = 0
-    for label, value, href in rows:
-        width = 0 if value is None else BAR_WIDTH * max(0.0, min(value, 100.0)) / 100
-        text = _("n/a") if value is None else f"{value:.0f}%"
-        bars.append(
-            Bar(label=label, value=value, y=y, width=round(width, 1), value_text=text, href=href)
+    bars = [
+        Bar(
+            label=label,
+            value=value,
+            width=0 if value is None else round(max(0.0, min(value, 100.0)), 1),
+            value_text=_("n/a") if value is None else f"{value:.0f}%",
+            href=href,
         )
-        y += LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
-    marks = [(round(BAR_WIDTH * p / 100, 1), label) for p, label in thresholds]
-    return Chart(
-        bars=bars,
-        height=max(y, 1),
-        width=WIDTH,
-        bar_width=BAR_WIDTH,
-        bar_height=BAR_HEIGHT,
-        marks=marks,
-    )
+        for label, value, href in rows
+    ]
+    return Chart(bars=bars, marks=[(round(p, 1), label) for p, label in thresholds])
 
 
 def _number(value: float) -> str:
-    """A coordinate as the template engine printed it: 12, 12.5."""
     return f"{value:g}"
 
 
-def chart_svg(chart: Chart, title: str, chart_id: str) -> SafeString:
-    """The chart as an accessible SVG figure: a title, and a description that reads every
-    value out, for screen readers and for text extracted from a PDF."""
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    description = "; ".join(f"{bar.label}: {bar.value_text}" for bar in chart.bars)
-    marks_text = "".join(
-        f'<text x="{_number(x)}" y="-6" font-size="11" fill="{MUTED_TEXT}" '
-        f'text-anchor="middle">{escape(label)}</text>'
-        for x, label in chart.marks
-    )
-    marks_lines = "".join(
-        f'<line x1="{_number(x)}" x2="{_number(x)}" y1="16" y2="34" stroke="{MARK}" '
-        f'stroke-width="1.5" stroke-dasharray="3 2"/>'
+def chart_html(chart: Chart, title: str, chart_id: str) -> SafeString:
+    """The chart as a list named `title`: each item reads "label value" as text."""
+    marks = "".join(
+        f'<line x1="{_number(x)}" x2="{_number(x)}" y1="0" y2="{HEIGHT}" stroke="{MARK}" '
+        f'stroke-width="0.6" stroke-dasharray="1.5 1"/>'
         for x, _label in chart.marks
     )
-    bars = []
+    rows = []
     for bar in chart.bars:
-        label = (
-            f'<text x="0" y="13" font-size="13" fill="{TEXT}">'
-            f"{escape(Truncator(bar.label).chars(80))}</text>"
-        )
+        label = escape(bar.label)
         if bar.href:
             label = f'<a href="{escape(bar.href)}">{label}</a>'
-        bars.append(
-            f'<g transform="translate(0 {bar.y})">{label}'
-            f'<rect x="0" y="18" width="{chart.bar_width}" height="{chart.bar_height}" '
-            f'fill="{TRACK}" rx="2"/>'
-            f'<rect x="0" y="18" width="{_number(bar.width)}" height="{chart.bar_height}" '
-            f'fill="{BAR}" rx="2"/>{marks_lines}'
-            f'<text x="{chart.bar_width + 8}" y="30" font-size="13" font-weight="bold" '
-            f'fill="{TEXT}">{escape(bar.value_text)}</text></g>'
+        rows.append(
+            f'<li class="bar-row"><span class="bar-label">{label}</span> '
+            f'<span class="bar-value">{escape(bar.value_text)}</span>'
+            f'<svg class="bar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{TRACK}"/>'
+            f'<rect width="{_number(bar.width)}" height="{HEIGHT}" fill="{BAR}"/>{marks}</svg></li>'
         )
-    # The box is focusable so that keyboard users can scroll it when a narrow screen makes it
-    # scroll.
+    legend = ""
+    if chart.marks:
+        legend = (
+            '<p class="bar-legend"><svg class="bar-legend-mark" xmlns="http://www.w3.org/2000/svg" '
+            'viewBox="0 0 4 10" aria-hidden="true" focusable="false">'
+            f'<line x1="2" x2="2" y1="0" y2="10" stroke="{MARK}" stroke-width="1.2" '
+            'stroke-dasharray="2.5 1.5"/></svg> '
+            + escape(
+                _("Dashed lines: the score each verdict needs (%(marks)s).")
+                % {"marks": ", ".join(label for _x, label in chart.marks)}
+            )
+            + "</p>"
+        )
     return mark_safe(  # noqa: S308 - every text above is escaped
-        f'<div class="chart-box" tabindex="0" role="group" aria-label="{escape(title)}">'
-        f'<svg class="bar-chart" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 -20 {chart.width} {chart.height + 20}" width="100%" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" font-family="DejaVu Sans, Verdana, sans-serif">'
-        f'<title id="{title_id}">{escape(title)}</title>'
-        f'<desc id="{desc_id}">{escape(description)}</desc>'
-        f"{marks_text}{''.join(bars)}</svg></div>"
+        f'<ul class="bar-chart" id="{escape(chart_id)}" aria-label="{escape(title)}">'
+        f"{''.join(rows)}</ul>{legend}"
     )

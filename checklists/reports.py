@@ -170,6 +170,29 @@ def _bold_font_file() -> str:
     return found if found.endswith(".ttf") and os.path.isfile(found) else ""
 
 
+# The stylesheets of each kind of PDF, as static file names. They are handed to WeasyPrint
+# already parsed rather than named by <link> elements, which it would parse again for every
+# document: about a tenth of the time of a report.
+BLANK_CHECKLIST_CSS = ("css/pdf.css",)
+REPORT_CSS = ("css/pdf.css", "css/charts.css", "css/report.css")
+
+
+def static_path(name: str) -> str:
+    """The path on disk of a static file named as in {% static %}: "css/pdf.css"."""
+    return static_file_path(urljoin(BASE_URL, settings.STATIC_URL + name))
+
+
+def _stylesheets(names: tuple[str, ...]) -> list:
+    paths = [static_path(name) for name in names]
+    # Keyed by modification time too, so that an edited stylesheet is read again.
+    return [_parsed_stylesheet(path, os.stat(path).st_mtime_ns) for path in paths]
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_stylesheet(path: str, mtime_ns: int):
+    return _weasyprint().CSS(filename=path, url_fetcher=static_url_fetcher())
+
+
 def _w3c_datetime(moment: datetime) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
@@ -188,6 +211,7 @@ def render_pdf(
     html: str,
     *,
     title: str,
+    stylesheets: tuple[str, ...] = (),
     author: str = AUTHOR,
     language: str | None = None,
     description: str | None = None,
@@ -195,13 +219,14 @@ def render_pdf(
 ) -> bytes:
     """Turn HTML into PDF bytes; the same inputs and `generated_at` give the same bytes.
 
+    `stylesheets` names the static CSS files that style the HTML.
     `language` defaults to the HTML's `lang`; `generated_at` (default: now) becomes the PDF's
     creation and modification dates, the only parts of the file that change from run to run.
     """
     weasyprint = _weasyprint()
     document = weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=static_url_fetcher()
-    ).render(**PDF_OPTIONS)
+    ).render(stylesheets=_stylesheets(stylesheets), **PDF_OPTIONS)
     metadata = document.metadata
     metadata.title = title
     metadata.authors = [author]
@@ -243,6 +268,7 @@ def blank_checklist_pdf(
     }
     return render_pdf(
         html,
+        stylesheets=BLANK_CHECKLIST_CSS,
         title=title,
         language=version.language,
         description=version.subtitle or None,
@@ -367,6 +393,7 @@ def assessment_report_pdf(assessment, *, generated_at: datetime | None = None) -
     html = render_to_string("checklists/pdf/assessment_report.html", context)
     return render_pdf(
         html,
+        stylesheets=REPORT_CSS,
         # Named so that a folder of reports from several projects can be told apart.
         title=_("Readiness report: %(title)s · %(project)s")
         % {"title": assessment.title, "project": assessment.project.name},

@@ -2,7 +2,7 @@
 
 from django import template
 
-from checklists.charts import chart_svg
+from checklists.charts import chart_html
 from checklists.models import Project
 
 register = template.Library()
@@ -33,5 +33,5 @@ def rating_code(value: str | None) -> str:
 
 @register.simple_tag
 def bar_chart(chart, title: str, chart_id: str):
-    """A bar chart from checklists.charts.bar_chart, drawn as SVG: {% bar_chart chart title "id" %}."""
-    return chart_svg(chart, title, chart_id)
+    """A bar chart from checklists.charts.bar_chart: {% bar_chart chart title "id" %}."""
+    return chart_html(chart, title, chart_id)
