@@ -60,6 +60,13 @@ class OrganisationForm(forms.ModelForm):
         fields = ["name", "kind"]
         labels = {"name": _("Organisation name"), "kind": _("What kind of organisation is it?")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            ("", _("Choose a kind")),
+            *Organisation.Kind.choices,
+        ]
+
 
 class ProjectForm(forms.ModelForm):
     """The project and its profile: the answers here decide which questions apply."""
@@ -133,6 +140,15 @@ class AssessmentStartForm(forms.Form):
         label=_("Checklist version"),
         queryset=ChecklistVersion.objects.order_by("slug", "-version").only("title", "version"),
         empty_label=None,
+    )
+
+
+class AssessmentCopyForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title of the new assessment"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave it empty to call it a follow-up of this one."),
     )
 
 

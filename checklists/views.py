@@ -240,21 +240,30 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assessment_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a follow-up assessment with this one's answers as its starting point."""
+    from .forms import AssessmentCopyForm
+
     previous = get_assessment_for(request.user, pk, VIEW)
     project = get_project_for(request.user, previous.project_id, EDIT)
+    form = AssessmentCopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["title"]))
+        return redirect(previous)
     assessment = services.assessment_start(
         project=project,
         checklist=previous.checklist,
-        title=_("Follow-up to %(title)s") % {"title": previous.title},
+        title=form.cleaned_data["title"].strip() or _follow_up_title(previous),
         started_by=request.user,
         copy_from=previous,
     )
     messages.success(
         request,
-        _("A new draft starts from the answers of “%(title)s”. Rename it if you like.")
-        % {"title": previous.title},
+        _("A new draft starts from the answers of “%(title)s”.") % {"title": previous.title},
     )
     return redirect(assessment)
+
+
+def _follow_up_title(previous) -> str:
+    return _("Follow-up to %(title)s") % {"title": previous.title}
 
 
 @login_required
@@ -283,6 +292,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             or progress.first_open
             or progress.sections[0].key,
             "can_copy": EDIT in assessment.permissions,
+            "copy_title": _follow_up_title(assessment),
         },
     )
 

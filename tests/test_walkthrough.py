@@ -1053,7 +1053,26 @@ def test_review_lists_unanswered_questions_with_links(as_owner, assessment, owne
     assert "2 questions still need an answer" in response.text
     assert f'href="{section_url(assessment, "3")}#q-3.1"' in response.text
     assert f'href="{section_url(assessment, "6")}#q-6.2"' in response.text
-    assert "disabled" in re.search(r"<button[^>]*>Submit the assessment", response.text).group(0)
+    # The button stays focusable, with the reason it cannot succeed yet written beside it.
+    assert "disabled" not in re.search(r"<button[^>]*>Submit the assessment", response.text)[0]
+    assert "can be submitted once every question listed above is answered" in response.text
+
+
+def test_review_shows_the_evidence_written_so_that_it_can_be_checked(as_owner, assessment, owner):
+    answer_everything(
+        assessment,
+        owner,
+        exceptions={
+            "3.2": {
+                "rating": EVIDENCE["rating"],
+                "evidence_note": "Referral list signed by the union.",
+                "evidence_links": ["https://files.example/referrals.pdf"],
+            }
+        },
+    )
+    response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert "Evidence: Referral list signed by the union." in response.text
+    assert 'href="https://files.example/referrals.pdf"' in response.text
 
 
 def test_submit_with_unanswered_questions_is_refused(as_owner, assessment, owner):
@@ -1153,6 +1172,33 @@ def test_new_assessment_from_a_submitted_one_copies_the_answers(as_owner, assess
         == 302
     )
     assert stored(assessment)["3.1"][0] == "planned"
+
+
+def test_the_follow_up_gets_the_title_the_team_gives_it(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    url = reverse("checklists:assessment-copy", args=[assessment.pk])
+    assert (
+        'value="Follow-up to Baseline, March 2026"'
+        in as_owner.get(assessment.get_absolute_url()).text
+    )
+    as_owner.post(url, {"title": "  Review after the pilot, May 2027 "})
+    assert Assessment.objects.exclude(pk=assessment.pk).get().title == (
+        "Review after the pilot, May 2027"
+    )
+
+
+def test_a_follow_up_title_too_long_is_refused_and_nothing_is_created(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    before = database_snapshot()
+    response = as_owner.post(
+        reverse("checklists:assessment-copy", args=[assessment.pk]),
+        {"title": "x" * 201},
+        follow=True,
+    )
+    assert "at most 200 characters" in response.text
+    assert database_snapshot() == before
 
 
 # --- 9. What the assessment page says ------------------------------------------------------
