@@ -19,7 +19,7 @@ class SignupForm(auth_forms.BaseUserCreationForm):
         model = User
         fields = ["name", "email"]
         labels = {"email": _("E-mail address")}
-        help_texts = {"email": _("You will sign in with this address.")}
+        help_texts = {"email": _("You will log in with this address.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,7 +33,7 @@ class SignupForm(auth_forms.BaseUserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
                 _(
-                    "An account with this e-mail address already exists. Sign in, or reset your password."
+                    "An account with this e-mail address already exists. Log in, or reset your password if you have forgotten it."
                 )
             )
         return email

@@ -549,7 +549,7 @@ def _autosave_response(answer, form, scoring) -> JsonResponse:
         {
             "status": "saved",
             "revision": answer.revision if answer else 0,
-            "message": _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M")},
+            "message": _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M %Z")},
             "seen": answer_fingerprint(*values),
         }
     )

@@ -401,6 +401,10 @@ def test_project_create_form_refuses_a_bad_profile(
     )
     assert response.status_code == 200
     assert message in response.context["form"].errors[field]
+    # Listed at the top too, linked to the field, however far down the form it is.
+    summary = response.text[response.text.index('id="error-summary"') :]
+    field_id = response.context["form"][field].id_for_label
+    assert re.search(rf'<a href="#{field_id}">[^<]*: {re.escape(message)}</a>', summary)
     assert message in response.text
     assert not Project.objects.exists()
 

@@ -31,6 +31,12 @@ def rating_code(value: str | None) -> str:
     return RATING_CODES.get(value, value[:2].upper())
 
 
+@register.filter
+def fields_with_errors(form) -> list:
+    """The bound fields of `form` that have errors, in the form's order."""
+    return [field for field in form if field.errors]
+
+
 @register.simple_tag
 def bar_chart(chart, title: str, chart_id: str):
     """A bar chart from checklists.charts.bar_chart: {% bar_chart chart title "id" %}."""

@@ -25,6 +25,27 @@
     state.className = "save-state small " + (kind || "");
   }
 
+  // Questions with a saved rating, as the server counts them: "not applicable" counts once
+  // its reason is saved, which is the only way it gets saved.
+  function savedRating(fieldset) {
+    var checked = fieldset.querySelector("input[type=radio]:checked");
+    return checked ? checked.value : "";
+  }
+  fieldsets().forEach(function (fieldset) { fieldset.dataset.saved = savedRating(fieldset); });
+
+  function fieldsets() { return form.querySelectorAll("fieldset[data-question]"); }
+
+  function showProgress() {
+    var answered = 0;
+    fieldsets().forEach(function (fieldset) { if (fieldset.dataset.saved) { answered += 1; } });
+    // Questions that do not apply have no fields and never count.
+    form.querySelectorAll("[data-progress]").forEach(function (el) {
+      el.textContent = el.getAttribute("data-progress").replace("{answered}", answered);
+    });
+    var bar = form.querySelector("progress.section-progress");
+    if (bar) { bar.value = answered; }
+  }
+
   function save(fieldset) {
     var key = fieldset.getAttribute("data-question");
     var data = new FormData();
@@ -44,6 +65,8 @@
           fieldset.querySelector("input[name$='-revision']").value = body.revision;
           fieldset.querySelector("input[name$='-seen']").value = body.seen;
           setState(fieldset, body.message, "saved");
+          fieldset.dataset.saved = savedRating(fieldset);
+          showProgress();
         } else if (body.message) {
           setState(fieldset, body.message, "failed");
         } else if (body.errors) {

@@ -18,11 +18,11 @@ def test_new_user_signs_up_logs_out_and_logs_in(site, page, visit):
     page.get_by_label("E-mail address").fill("Amina@NGO.example")
     page.get_by_role("textbox", name="Password", exact=True).fill("a long passphrase 42")
     page.get_by_label("Password confirmation").fill("a long passphrase 42")
-    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Sign up").click()
 
     expect(page).to_have_url(re.compile(r"/home/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("My projects")
-    expect(page.get_by_text("Signed in as Amina Rahman.")).to_be_visible()
+    expect(page.get_by_text("Logged in as Amina Rahman.")).to_be_visible()
     visit.check("signed-in-home")
 
     page.get_by_role("link", name="Log out").click()
@@ -51,7 +51,7 @@ def test_failed_login_shows_a_clear_error(site, page, visit, owner):
 
 def test_signup_errors_are_announced_next_to_the_fields(site, page, visit):
     page.goto(site + "/accounts/signup/")
-    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Sign up").click()
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     visit.check("signup-errors")
 

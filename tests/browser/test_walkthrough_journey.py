@@ -16,7 +16,7 @@ from tests.browser.conftest import AXE, Visit
 
 PASSWORD = "correct horse battery"
 EVIDENCE = "In place with evidence"
-SAVED = re.compile(r"^Saved at \d\d:\d\d$")
+SAVED = re.compile(r"^Saved at \d\d:\d\d \w+$")
 ANSWERED_BY_KEYBOARD = "4"
 
 
@@ -299,6 +299,10 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
     q.get_by_role("radio", name="In place", exact=True).check()
     expect(q.locator(".save-state")).to_have_text(SAVED)
     expect(q.locator(".save-state")).to_be_visible()
+    # The section's progress follows, in the heading and beside the section in the list.
+    expect(page.get_by_text("1 of 5 questions answered")).to_be_visible()
+    expect(page.locator(".section-nav li.current .progress-count")).to_have_text("1 of 5")
+    expect(page.locator("progress.section-progress")).to_have_js_property("value", 1)
     assert page.evaluate("window.notReloaded === true"), "the form was submitted"
     expect(page).to_have_url(section_url(site, assessment, "2"))
     assert stored_rating(assessment, "2.1") == "in_place"

@@ -136,8 +136,8 @@ class Command(BaseCommand):
         follow_up = {key: (rating if key[0] in "123" else None) for key, rating in baseline.items()}
         follow_up["3.1"] = "in_place"
         return self._assessment(
-            project, checklist, dana, "Baseline, September 2026", baseline, submit=True
-        ) + self._assessment(project, checklist, dana, "Follow-up, November 2026", follow_up)
+            project, checklist, dana, "Baseline before the pilot", baseline, submit=True
+        ) + self._assessment(project, checklist, dana, "Follow-up during the pilot", follow_up)
 
     def _provider(self, checklist, dana, tariq) -> int:
         provider = self._organisation(
@@ -166,5 +166,5 @@ class Command(BaseCommand):
             checklist, "in_place", {"9.1": "planned", "9.4": "planned", "5.3": "planned"}
         )
         return self._assessment(
-            project, checklist, tariq, "Self-assessment, October 2026", ratings, submit=True
+            project, checklist, tariq, "Self-assessment before launch", ratings, submit=True
         )
