@@ -43,6 +43,8 @@ TITLE_LENGTH = 200  # Assessment.title's max_length
 # Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# Column names and the yes/no values stay the same in every language: scripts and spreadsheet
+# filters rely on them. The texts meant for reading (questions, rating labels) are translated.
 CSV_COLUMNS = (
     "section",
     "key",

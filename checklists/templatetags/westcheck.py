@@ -1,6 +1,7 @@
 """Template filters for westcheck pages and reports."""
 
 from django import template
+from django.utils.translation import pgettext_lazy
 
 from checklists.charts import chart_html
 from checklists.models import Project
@@ -14,13 +15,14 @@ def channel_label(value: str) -> str:
     return str(dict(Project.Channel.choices).get(value, value))
 
 
+# Short codes of the default scale's ratings; a scale with other keys gets their first letters.
 RATING_CODES = {
-    "not_started": "0",
-    "planned": "P",
-    "in_place": "IP",
-    "in_place_with_evidence": "E",
-    "not_applicable": "n/a",
-    "": "?",
+    "not_started": pgettext_lazy("rating code: not started", "0"),
+    "planned": pgettext_lazy("rating code: planned", "P"),
+    "in_place": pgettext_lazy("rating code: in place", "IP"),
+    "in_place_with_evidence": pgettext_lazy("rating code: in place with evidence", "E"),
+    "not_applicable": pgettext_lazy("rating code: not applicable", "n/a"),
+    "": pgettext_lazy("rating code: not answered", "?"),
 }
 
 
@@ -28,7 +30,7 @@ RATING_CODES = {
 def rating_code(value: str | None) -> str:
     """A short code for a rating, printed in the heat map cells next to their colour."""
     value = value or ""
-    return RATING_CODES.get(value, value[:2].upper())
+    return str(RATING_CODES.get(value, value[:2].upper()))
 
 
 @register.filter

@@ -176,7 +176,8 @@ def answer_section_by_keyboard(page):
         previous, q = question(page, previous_key), question(page, key)
         press_and_expect_focus(page, "Tab", previous.get_by_label("Evidence and notes"))
         press_and_expect_focus(page, "Tab", previous.get_by_label("Links to evidence"))
-        press_and_expect_focus(page, "Tab", previous.get_by_text(f"Guidance for {previous_key}"))
+        # Each question's guidance comes before its answer.
+        press_and_expect_focus(page, "Tab", q.get_by_text(f"Guidance for {key}"))
         press_and_expect_focus(page, "Tab", q.get_by_role("radio", name="Not started"))
         choose_evidence_with_arrows(page, q)
         press_and_expect_focus(page, "Tab", q.get_by_label("Evidence and notes"))
@@ -184,7 +185,7 @@ def answer_section_by_keyboard(page):
         press_and_expect_focus(page, "Shift+Tab", q.get_by_role("radio", name=EVIDENCE))
     # Opening the guidance works from the keyboard too.
     last = question(page, keys[-1])
-    tab_to(page, last.get_by_text("Guidance for 4.5"))
+    tab_to(page, last.get_by_text("Guidance for 4.5"), key="Shift+Tab")
     page.keyboard.press("Enter")
     expect(last.get_by_text("What good looks like")).to_be_visible()
     tab_to(page, page.get_by_role("button", name="Save and continue"))
