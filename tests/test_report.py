@@ -396,3 +396,157 @@ def test_members_download_csv_and_json_exports(client, owner, gappy):
         client.get(reverse("checklists:assessment-export", args=[gappy.pk, "xml"])).status_code
         == 404
     )
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+# The profile under which all 60 questions apply (2.4, 5.1 and 6.13 are conditional).
+EVERYTHING_APPLIES = {
+    "migrant_workers": True,
+    "minorities_present": True,
+    "channels": ["sms", "social_media"],
+}
+
+
+def _plan(assessment, user, key, owner):
+    services.action_update(
+        assessment=assessment,
+        question=assessment.checklist.questions.get(key=key),
+        owner=owner,
+        due_date=None,
+        status="open",
+        user=user,
+    )
+
+
+@pytest.fixture
+def few_answers(project, checklist, owner):
+    """A draft with three answers, two of them blocking gaps, and an action on one."""
+    assessment = services.assessment_start(
+        project=project, checklist=checklist, title="Just started", started_by=owner
+    )
+    services.answers_record(
+        assessment=assessment,
+        user=owner,
+        changes=[
+            services.AnswerChange(
+                question=checklist.questions.get(key="1.1"),
+                rating="in_place_with_evidence",
+                evidence_note="Procedure on file.",
+            ),
+            services.AnswerChange(question=checklist.questions.get(key="3.1"), rating="planned"),
+            services.AnswerChange(
+                question=checklist.questions.get(key="7.2"), rating="not_started"
+            ),
+        ],
+    )
+    _plan(assessment, owner, "3.1", "Dana (HR)")
+    return assessment
+
+
+@pytest.fixture
+def all_answers(project, checklist, owner):
+    """All 60 questions apply and are answered, with the same two blocking gaps, each with an
+    action planned."""
+    services.project_update(project=project, **EVERYTHING_APPLIES)
+    assessment = services.assessment_start(
+        project=project, checklist=checklist, title="Everything answered", started_by=owner
+    )
+    answer_everything(assessment, owner, overrides={"3.1": "planned", "7.2": "not_started"})
+    assert assessment.answers.count() == 60
+    _plan(assessment, owner, "3.1", "Dana (HR)")
+    _plan(assessment, owner, "7.2", "Consent lead")
+    return assessment
+
+
+@pytest.fixture
+def few_and_all(client, owner, few_answers, all_answers):
+    """Both assessments, for an owner whose session is in the cache, with the checklist version
+    and its questions in memory (catalog.py), as in a process that has served a page before."""
+    client.force_login(owner)
+    catalog.checklist_version(few_answers.checklist_id)
+    return few_answers, all_answers
+
+
+def test_action_plan_query_count_does_not_grow_with_answers(
+    client, few_and_all, django_assert_num_queries
+):
+    for assessment in few_and_all:
+        url = reverse("checklists:assessment-actions", args=[assessment.pk])
+        # 1. user, 2. assessment with project, organisation, submitter's name and the user's
+        # role, 3. answers with who answered (the state), 4. the planned actions.
+        with django_assert_num_queries(4):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert {"3.1", "7.2"} <= {item["key"] for item in response.context["items"]}
+        assert 'value="Dana (HR)"' in response.text
+        # Until the assessment changes, the plan comes from the page cache: 1. user,
+        # 2. assessment.
+        with django_assert_num_queries(2):
+            again = client.get(url)
+        assert 'value="Dana (HR)"' in again.text
+    assert 'value="Consent lead"' in again.text
+
+
+def test_verification_query_count_does_not_grow_with_answers(
+    client, few_and_all, django_assert_num_queries
+):
+    for assessment in few_and_all:
+        printed = integrity_hash(assessment_state(assessment))[:16]
+        url = reverse("checklists:assessment-verify", args=[assessment.pk])
+        # 1. user, 2. assessment with project, organisation, submitter's name and the user's
+        # role, 3. answers (for the hash).
+        with django_assert_num_queries(3):
+            response = client.get(url, {"hash": printed})
+        assert response.context["outcome"] == "match"
+        # The hash of this revision is in the page cache: 1. user, 2. assessment.
+        with django_assert_num_queries(2):
+            response = client.get(url, {"hash": printed})
+        assert response.context["outcome"] == "match"
+
+
+def test_csv_export_query_count_does_not_grow_with_answers(
+    client, few_and_all, django_assert_num_queries
+):
+    import csv
+
+    for assessment in few_and_all:
+        url = reverse("checklists:assessment-export", args=[assessment.pk, "csv"])
+        # 1. user, 2. assessment with project, organisation, submitter's name and the user's
+        # role, 3. answers with who answered.
+        with django_assert_num_queries(3):
+            response = client.get(url)
+        assert response.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert len(rows) == 60
+        rated = [row for row in rows if row["rating"]]
+        assert len(rated) == assessment.answers.count()
+
+
+def test_json_export_query_count_does_not_grow_with_answers(
+    client, few_and_all, django_assert_num_queries
+):
+    import json
+
+    for assessment in few_and_all:
+        url = reverse("checklists:assessment-export", args=[assessment.pk, "json"])
+        # 1. user, 2. assessment with project, organisation, submitter's name and the user's
+        # role, 3. answers with who answered, 4. who started the assessment (its name).
+        with django_assert_num_queries(4):
+            response = client.get(url)
+        assert response.status_code == 200
+        data = json.loads(response.content)
+        assert len(data["answers"]) == assessment.answers.count()
+        assert data["assessment"]["started_by"] == "Olivia Owner"
+
+
+def test_pdf_query_count_does_not_grow_with_answers(client, few_and_all, django_assert_num_queries):
+    for assessment in few_and_all:
+        url = reverse("checklists:assessment-report-pdf", args=[assessment.pk])
+        # 1. user, 2. assessment with project, organisation, submitter's name and the user's
+        # role, 3. answers with who answered, 4. the planned actions. Fonts and stylesheets
+        # come from disk, not the database.
+        with django_assert_num_queries(4):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")

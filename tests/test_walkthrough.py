@@ -15,8 +15,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, reverse
 
@@ -34,6 +36,7 @@ from checklists.models import (
     Question,
     User,
 )
+from checklists.permissions import MANAGE, VIEW, get_organisation_for
 from checklists.selectors import assessment_state, section_progress, section_state
 from tests.test_report import REPORT_ENDPOINTS
 
@@ -572,6 +575,37 @@ def test_posting_to_another_organisations_assessment_is_404_and_changes_nothing(
     autosave = autosave_data(assessment, "3.1", "in_place")
     assert as_outsider.post(section_url(assessment, "3"), autosave).status_code == 404
     assert database_snapshot() == before
+
+
+def test_owner_may_manage_the_organisation(organisation, owner):
+    found = get_organisation_for(owner, organisation.pk, MANAGE)
+    assert found == organisation
+    assert found.role == Membership.Role.OWNER
+
+
+def test_viewer_sees_the_organisation_but_may_not_manage_it(organisation, viewer, editor):
+    found = get_organisation_for(viewer, organisation.pk, VIEW)
+    assert (found, found.role) == (organisation, Membership.Role.VIEWER)
+    for member in (viewer, editor):
+        with pytest.raises(PermissionDenied, match="Your role in this organisation"):
+            get_organisation_for(member, organisation.pk, MANAGE)
+
+
+@pytest.mark.parametrize("perm", [VIEW, MANAGE])
+def test_outsiders_and_anonymous_visitors_cannot_tell_an_organisation_exists(
+    organisation, outsider, perm
+):
+    # A member of another organisation is still an outsider here.
+    services.organisation_create(name="Awaj Foundation", kind="ngo", owner=outsider)
+    for stranger in (outsider, AnonymousUser()):
+        with pytest.raises(Http404):
+            get_organisation_for(stranger, organisation.pk, perm)
+
+
+def test_a_missing_organisation_is_404_even_for_an_owner(organisation, owner):
+    missing = Organisation.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1
+    with pytest.raises(Http404):
+        get_organisation_for(owner, missing, VIEW)
 
 
 # --- 3. Saving a section and moving on -----------------------------------------------------

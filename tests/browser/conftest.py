@@ -115,9 +115,42 @@ class Visit:
         assert self.page.csp_violations == [], self.page.csp_violations
 
 
+class VisitWithoutJavaScript(Visit):
+    """The same checks on a page of a context without JavaScript.
+
+    axe-core is still injected, but it waits on timers, which a page whose scripts are disabled
+    never fires: the check would hang. Scripts are switched on through the DevTools protocol for
+    the check alone. The page's own scripts do not run then: they were skipped when it loaded.
+    """
+
+    def __init__(self, page, test_name: str):
+        super().__init__(page, test_name)
+        self.devtools = page.context.new_cdp_session(page)
+
+    def _scripts(self, *, enabled: bool) -> None:
+        # Chromium ignores a request that leaves this session's own setting as it was, and a
+        # new session's setting is "on" while Playwright's keeps scripts off: say "off" first.
+        self.devtools.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        if enabled:
+            self.devtools.send("Emulation.setScriptExecutionDisabled", {"value": False})
+
+    def check(self, name: str) -> None:
+        self._scripts(enabled=True)
+        try:
+            super().check(name)
+        finally:
+            self._scripts(enabled=False)
+
+
 @pytest.fixture
 def visit(page, request):
     return Visit(page, request.node.name)
+
+
+@pytest.fixture
+def visit_without_javascript(page, request):
+    """Visit's checks for a test marked browser_context_args(java_script_enabled=False)."""
+    return VisitWithoutJavaScript(page, request.node.name)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from checklists import services
 from checklists.models import Answer, Assessment, ChecklistVersion, Membership
+from checklists.selectors import assessment_state
 from tests.browser.conftest import AXE, Visit
 
 PASSWORD = "correct horse battery"
@@ -447,6 +448,93 @@ def test_the_walkthrough_works_without_javascript(site, page, team, request):
     card = page.locator(".project-list li", has_text="SMS survey in Phnom Penh")
     expect(card).to_contain_text("Baseline, Nov 2026")
     expect(card).to_contain_text("Draft")
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_a_whole_assessment_is_answered_and_submitted_without_javascript(
+    site, page, visit_without_javascript, team, assessment
+):
+    visit = visit_without_javascript
+    log_in(page, site, team["amina"])
+    visit.check("dashboard")
+    page.locator(".project-list li", has_text="Hotline for Dhaka garment suppliers").get_by_role(
+        "link", name="Baseline, Nov 2026"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Baseline, Nov 2026")
+    visit.check("assessment-new")
+    page.get_by_role("link", name="Start answering").click()
+
+    answered = []
+    nav = page.get_by_role("navigation", name="Sections")
+    for position in range(1, 10):
+        expect(page.get_by_text(f"Section {position} of 9")).to_be_visible()
+        if position > 1:  # the section just saved counts every one of its questions
+            done = len([k for k in answered if k.startswith(f"{position - 1}.")])
+            expect(nav.get_by_role("listitem").nth(position - 2)).to_contain_text(
+                f"{done} of {done}"
+            )
+        visit.check(f"section-{position}")
+        # autosave.js marks the page when it runs: neither the page nor the check ran it.
+        expect(page.locator("html")).not_to_have_class(re.compile(r"\bjs\b"))
+        keys = question_keys(page)
+        for key in keys:
+            answer_with_mouse(page, key)
+        answered += keys
+        assert Answer.objects.filter(assessment=assessment).count() == len(answered) - len(keys)
+        button = "Save and continue" if position < 9 else "Save and check your answers"
+        page.get_by_role("button", name=button).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(
+        page.get_by_text(f"{len(answered)} of {len(answered)} questions answered.")
+    ).to_be_visible()
+    visit.check("review")
+    assert sorted(
+        Answer.objects.filter(assessment=assessment).values_list("question__key", flat=True)
+    ) == sorted(answered)
+    assert {"2.4", "6.13"}.isdisjoint(answered)  # set aside by the profile
+    assert stored_rating(assessment, "3.1") == "planned"
+    assert stored_rating(assessment, "8.3") == "not_applicable"
+
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Baseline, Nov 2026"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Baseline, Nov 2026")
+    # The verdict is what the scores say, and 3.1, a remedy question only planned, holds it
+    # back; its wording is the verdict panel's to choose.
+    result = assessment_state(assessment).result
+    assert result.verdict == "not_ready"
+    assert [gap.key for gap in result.blocking_gaps] == ["3.1"]
+    label = next(
+        level["label"]
+        for level in assessment.checklist.scoring["levels"]
+        if level["key"] == result.verdict
+    )
+    expect(page.get_by_role("heading", name=re.compile("Readiness verdict"))).to_contain_text(label)
+    gap = page.locator(".gap-list li").filter(has=page.get_by_text("3.1", exact=True))
+    expect(gap).to_contain_text("Blocking")
+    expect(gap).to_contain_text("Remedy")
+    expect(gap).to_contain_text("Planned")
+    visit.check("assessment-draft")
+
+    page.get_by_role("link", name="Check and submit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    visit.check("review-before-submitting")
+    page.get_by_role("button", name="Submit the assessment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Baseline, Nov 2026")
+    expect(page.locator(".badge", has_text="Submitted")).to_be_visible()
+    expect(page.get_by_role("link", name="Continue")).to_have_count(0)
+    expect(page.get_by_role("link", name="Check and submit")).to_have_count(0)
+    assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.SUBMITTED
+    visit.check("assessment-submitted")
+
+    gap.get_by_role("link").click()
+    expect(page.get_by_text("Section 3 of 9")).to_be_visible()
+    expect(question(page, "3.1")).to_contain_text("Planned")
+    expect(page.get_by_role("radio")).to_have_count(0)
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Save"))).to_have_count(0)
+    visit.check("section-submitted")
 
 
 # --- 4. Two people, one answer -------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""The demonstration data (`seed_demo`): something of every kind to show, and safe to run again.
+
+`./scripts/run` runs the command on every start, over whatever the last run left.
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from checklists.models import (
+    Action,
+    Answer,
+    Assessment,
+    Membership,
+    Organisation,
+    Project,
+    User,
+)
+from checklists.scoring import BLOCKING_GAP
+from checklists.selectors import assessment_state
+
+pytestmark = pytest.mark.django_db
+
+# What README.md tells people to log in with.
+DEMO_EMAIL = "demo@westcheck.example"
+DEMO_PASSWORD = "westcheck-demo"
+
+
+def seed_demo() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, no_color=True)
+    return out.getvalue()
+
+
+def log_in(client, email: str, password: str) -> None:
+    response = client.post(reverse("login"), {"username": email, "password": password})
+    assert response.status_code == 302, "the printed log-in was refused"
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Membership, Organisation, Project, Assessment, Answer, Action)
+    }
+
+
+def test_the_demo_account_sees_projects_of_two_organisations(client):
+    output = seed_demo()
+    assert f"{DEMO_EMAIL} / {DEMO_PASSWORD}" in output
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    response = client.get(reverse("checklists:dashboard"))
+    with_projects = [m for m in response.context["memberships"] if m.project_count]
+    assert len(with_projects) >= 2
+    for membership in with_projects:
+        assert f"{membership.organisation.name} ·" in response.text
+
+
+def test_demo_assessments_include_a_draft_and_a_submitted_one():
+    seed_demo()
+    statuses = set(Assessment.objects.values_list("status", flat=True))
+    assert {Assessment.Status.DRAFT, Assessment.Status.SUBMITTED} <= statuses
+
+
+def test_a_submitted_demo_assessment_is_not_ready_because_of_a_remedy_gap():
+    seed_demo()
+    results = [
+        assessment_state(assessment).result
+        for assessment in Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+    ]
+    not_ready = [result for result in results if result.verdict == "not_ready"]
+    assert len(not_ready) == 1, [result.verdict for result in results]
+    result = not_ready[0]
+    assert any("remedy" in gap.flags for gap in result.blocking_gaps)
+    assert any(r.kind == BLOCKING_GAP and r.flag == "remedy" for r in result.reasons)
+    # The gap is what holds it back: its scores alone would reach a better verdict.
+    assert result.uncapped_verdict != "not_ready"
+
+
+def test_running_the_demo_seed_again_creates_nothing(client):
+    seed_demo()
+    before = row_counts()
+    verdicts = {a.pk: assessment_state(a).result.verdict for a in Assessment.objects.all()}
+    output = seed_demo()
+    assert row_counts() == before
+    assert {a.pk: assessment_state(a).result.verdict for a in Assessment.objects.all()} == verdicts
+    assert "Demo organisations, projects and assessments exist." in output
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
