@@ -78,11 +78,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _person(user: User | None) -> str | None:
-    # Names only: an export travels to funders and partners, e-mail addresses stay here.
-    return user.name if user is not None else None
-
-
 def _percent(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -138,7 +133,10 @@ def assessment_to_dict(state: AssessmentState) -> dict:
             "status": assessment.status,
             "created_at": _iso(assessment.created_at),
             "submitted_at": _iso(assessment.submitted_at),
-            "started_by": _person(assessment.started_by),
+            # Only the name is read: the rest of the person's row has no business in an export.
+            "started_by": User.objects.filter(pk=assessment.started_by_id)
+            .values_list("name", flat=True)
+            .first(),
             "integrity_hash": integrity_hash(state),
         },
         "answers": [

@@ -6,7 +6,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from checklists.models import (
@@ -30,7 +30,7 @@ DEMO_PASSWORD = "westcheck-demo"
 
 def seed_demo() -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out, no_color=True)
+    call_command("seed_demo", "--force", stdout=out, no_color=True)
     return out.getvalue()
 
 
@@ -87,3 +87,10 @@ def test_running_the_demo_seed_again_creates_nothing(client):
     assert {a.pk: assessment_state(a).result.verdict for a in Assessment.objects.all()} == verdicts
     assert "Demo organisations, projects and assessments exist." in output
     log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+
+
+def test_the_demo_seed_refuses_to_run_with_production_settings(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="runs only with DEBUG=true"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.filter(email="admin@westcheck.example").exists()

@@ -375,11 +375,10 @@ def test_ratings_changed_in_quick_succession_are_all_saved(site, page, team, ass
 # --- 3. Without JavaScript -----------------------------------------------------------------
 
 
-# pytest-playwright reads this marker; an indirect parametrize of browser_context_args is ignored
-# by tests/browser/conftest.py, which would leave JavaScript on.
 @pytest.mark.browser_context_args(java_script_enabled=False)
 def test_the_walkthrough_works_without_javascript(site, page, team, request):
-    """axe-core cannot run without JavaScript: the same pages are checked with it elsewhere."""
+    """Errors, section links, exit and resume without JavaScript; the pages of a whole assessment
+    without JavaScript are checked with axe-core in the test below."""
     shots = Visit(page, request.node.name).folder
     log_in(page, site, team["amina"])
     page.get_by_role("link", name="Describe your first project").click()

@@ -1,6 +1,7 @@
 """Create the demonstration accounts and data; running it again changes nothing new."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from checklists import services
@@ -51,8 +52,21 @@ def _applies(question, profile) -> bool:
 class Command(BaseCommand):
     help = "Create demonstration accounts and data (idempotent). Never run it in production."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (a staging copy, never production).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            # The accounts' password is printed in the README, and one of them is an administrator.
+            raise CommandError(
+                "seed_demo creates accounts whose password is published, an administrator among "
+                "them: it runs only with DEBUG=true. Use --force for a staging copy."
+            )
         users = {}
         for email, name, staff in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(
