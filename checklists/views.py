@@ -781,7 +781,13 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checklists/assessment_verify.html",
-        {"assessment": assessment, "project": assessment.project, "form": form, "outcome": outcome},
+        {
+            "assessment": assessment,
+            "project": assessment.project,
+            "form": form,
+            "outcome": outcome,
+            "typed": request.GET.get("hash", "")[:80],
+        },
     )
 
 

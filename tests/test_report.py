@@ -202,6 +202,8 @@ def test_footer_hash_is_the_integrity_hash_and_verification_accepts_it(client, o
     response = client.get(url, {"hash": short})
     assert response.context["outcome"] == "match"
     assert "The report matches." in response.text
+    # The box keeps the hash as it was typed, spaces and all.
+    assert f'value="{short}"' in response.text
 
 
 def test_verification_rejects_a_report_whose_answers_changed(client, owner, gappy):
