@@ -407,7 +407,7 @@ def test_project_create_form_refuses_a_bad_profile(
     # Listed at the top too, linked to the field, however far down the form it is.
     summary = response.text[response.text.index('id="error-summary"') :]
     field_id = response.context["form"][field].id_for_label
-    assert re.search(rf'<a href="#{field_id}">[^<]* – {re.escape(message)}</a>', summary)
+    assert re.search(rf'<a href="#{field_id}">[^<]* \u2013 {re.escape(message)}</a>', summary)
     assert message in response.text
     assert not Project.objects.exists()
 
