@@ -288,8 +288,9 @@ class ActionForm(forms.Form):
     due_date = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # "Not planned" is no action at all, as the report says; choosing it removes the action.
     status = forms.ChoiceField(
-        label=_("Status"), choices=Action.Status.choices, initial=Action.Status.OPEN
+        label=_("Status"), choices=[("", _("Not planned")), *Action.Status.choices], required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -298,6 +299,13 @@ class ActionForm(forms.Form):
             field.widget.attrs["class"] = (
                 "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("status") and (data.get("owner") or data.get("due_date")):
+            # An owner or a date is a plan: it starts open.
+            data["status"] = Action.Status.OPEN
+        return data
 
 
 class VerifyForm(forms.Form):

@@ -426,3 +426,11 @@ def action_update(
     action.save()
     _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
     return action
+
+
+@transaction.atomic
+def action_clear(*, assessment: Assessment, question: Question) -> None:
+    """Take back the plan for one gap: it is "not planned" again."""
+    deleted, _kinds = Action.objects.filter(assessment=assessment, question_id=question.pk).delete()
+    if deleted:
+        _assessments_changed(Assessment.objects.filter(pk=assessment.pk))

@@ -744,13 +744,17 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
         if all(item["form"].is_valid() for item in items):
             for item in items:
                 form = item["form"]
-                if form.has_changed():
+                if not form.has_changed():
+                    continue
+                if form.cleaned_data["status"]:
                     services.action_update(
                         assessment=assessment,
                         question=item["question"],
                         user=request.user,
                         **form.cleaned_data,
                     )
+                else:
+                    services.action_clear(assessment=assessment, question=item["question"])
             messages.success(request, _("Action plan saved."))
             return redirect("checklists:assessment-actions", assessment.pk)
         plan, status = render_to_string("checklists/_action_plan.html", context), 422

@@ -274,7 +274,7 @@ def test_action_plan_lists_each_gap_and_saves_owner_due_date_and_status(client, 
     assert keys[:2] == ["3.1", "7.2"]
     data = {}
     for key in keys:
-        data.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": "open"})
+        data.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": ""})
     data.update(
         {"a3.1-owner": "Dana (HR)", "a3.1-due_date": "2026-12-15", "a3.1-status": "in_progress"}
     )
@@ -287,6 +287,25 @@ def test_action_plan_lists_each_gap_and_saves_owner_due_date_and_status(client, 
         "in_progress",
     )
     assert "Dana (HR)" in " ".join(pdf_text(gappy).split())
+
+
+def test_not_planned_is_the_default_and_choosing_it_again_takes_the_plan_back(client, owner, gappy):
+    client.force_login(owner)
+    url = reverse("checklists:assessment-actions", args=[gappy.pk])
+    response = client.get(url)
+    # Both the page and the report say "Not planned" for a gap nobody has taken on.
+    assert re.search(r'<option value="" selected>Not planned</option>', response.text)
+    keys = [item["key"] for item in response.context["items"]]
+    blank = {}
+    for key in keys:
+        blank.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": ""})
+    # An owner alone is a plan, and it starts open.
+    assert client.post(url, {**blank, "a7.2-owner": "Consent lead"}).status_code == 302
+    action = gappy.actions.get()
+    assert (action.question.key, action.status) == ("7.2", "open")
+    assert client.post(url, blank).status_code == 302
+    assert not gappy.actions.exists()
+    assert "Not planned" in " ".join(pdf_text(gappy).split())
 
 
 def test_action_plan_refuses_a_bad_date_and_saves_nothing(client, owner, gappy):
@@ -313,7 +332,7 @@ def test_the_team_plans_actions_after_submitting_but_answers_stay_locked(client,
     data = {}
     for item in response.context["items"]:
         key = item["key"]
-        data.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": "open"})
+        data.update({f"a{key}-owner": "", f"a{key}-due_date": "", f"a{key}-status": ""})
     data.update({"a7.2-owner": "Consent lead", "a7.2-status": "in_progress"})
     assert client.post(url, data).status_code == 302
     assert gappy.actions.get().owner == "Consent lead"
