@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from .catalog import catalog
 from .models import ChecklistVersion
-from .scoring import NOT_APPLICABLE
+from .scoring import NOT_APPLICABLE, met_ratings
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcherResponse
@@ -287,8 +287,9 @@ def _next_step(rating: str | None) -> str:
     return _("Agree who will put this in place, and by when.")
 
 
-def action_plan(state, summary: dict, planned: dict) -> tuple[list[dict], list]:
-    """The questions to act on, most urgent first, and the questions still to answer.
+def action_plan(state, summary: dict) -> tuple[list[dict], list]:
+    """The questions to act on, most urgent first, and the questions still to answer (1 query,
+    for the planned actions; `summary` is selectors.assessment_summary(state)).
 
     Every applicable question below the met rating is an action: blocking gaps, then the other
     unmet critical questions (the conditions of a "ready with conditions" verdict), the other
@@ -296,12 +297,11 @@ def action_plan(state, summary: dict, planned: dict) -> tuple[list[dict], list]:
     and neither critical nor flagged are listed apart, not as actions: answering comes first.
     A question that has an action keeps its row after it is met, so that finished work shows.
     """
-    scoring = state.assessment.checklist.scoring
-    order = [rating["key"] for rating in scoring["scale"]]
-    threshold = order.index(scoring["met_rating"])
-    met = {
-        q.key for q in state.questions if q.rating in order and order.index(q.rating) >= threshold
-    }
+    from .models import Action
+
+    planned = {a.question_id: a for a in Action.objects.filter(assessment=state.assessment)}
+    met_rating = met_ratings(state.assessment.checklist.scoring)
+    met = {q.key for q in state.questions if q.rating in met_rating}
     gap_keys = {gap["key"]: gap for gap in summary["gaps"]}
     unmet_critical = set(state.result.unmet_critical)
 
@@ -323,7 +323,8 @@ def action_plan(state, summary: dict, planned: dict) -> tuple[list[dict], list]:
         is_met = q.key in met
         if is_met and action is None:
             continue
-        if q.state == "unanswered" and rank(q) == 3 and action is None:
+        urgency = rank(q)
+        if q.state == "unanswered" and urgency == 3 and action is None:
             unanswered.append(q)
             continue
         gap = gap_keys.get(q.key)
@@ -341,7 +342,7 @@ def action_plan(state, summary: dict, planned: dict) -> tuple[list[dict], list]:
                 "next_step": "" if is_met else _next_step(q.rating),
                 "evidence": q.evidence,
                 "action": action,
-                "rank": rank(q),
+                "rank": urgency,
             }
         )
     # Stable: within a rank, the checklist's order.
@@ -354,14 +355,12 @@ def assessment_report_context(
 ) -> dict[str, Any]:
     """Everything the report shows, for the PDF and the HTML preview alike (2 queries, 1 when
     the caller already has the assessment's `state`)."""
-    from .models import Action
     from .selectors import assessment_state, assessment_summary, integrity_hash
 
     state = state or assessment_state(assessment)
     summary = assessment_summary(state)
     checklist = assessment.checklist
-    planned = {a.question_id: a for a in Action.objects.filter(assessment=assessment)}
-    actions, unanswered = action_plan(state, summary, planned)
+    actions, unanswered = action_plan(state, summary)
     digest = integrity_hash(state)
     return {
         "assessment": assessment,

@@ -212,6 +212,14 @@ def _level_failures(
     return failures
 
 
+def met_ratings(rules: Mapping[str, Any]) -> frozenset[str]:
+    """The ratings at which a question is met: `met_rating` and those above it in the scale."""
+    keys = [rating["key"] for rating in rules["scale"]]
+    if rules["met_rating"] not in keys:
+        raise ValueError(f"met_rating {rules['met_rating']!r} is not a rating of the scale")
+    return frozenset(keys[keys.index(rules["met_rating"]) :])
+
+
 def score_assessment(
     rules: Mapping[str, Any],
     questions: Sequence[QuestionInput],
@@ -225,13 +233,10 @@ def score_assessment(
     """
     scale = rules["scale"]
     points = {rating["key"]: _exact(rating["points"]) for rating in scale}
-    rank = {rating["key"]: index for index, rating in enumerate(scale)}
     if NOT_APPLICABLE in points:
         raise ValueError(f"the scale must not use the key {NOT_APPLICABLE!r}")
     best = max(points.values())
-    met_rating = rules["met_rating"]
-    if met_rating not in rank:
-        raise ValueError(f"met_rating {met_rating!r} is not a rating of the scale")
+    met = met_ratings(rules)
     weights = {
         True: _exact(rules["weights"]["critical"]),
         False: _exact(rules["weights"]["standard"]),
@@ -297,7 +302,7 @@ def score_assessment(
 
         if rating is None:
             unanswered.append(question.key)
-        if rating is None or rank[rating] < rank[met_rating]:
+        if rating not in met:
             if question.critical:
                 unmet_critical.append(question.key)
             if question.flags:

@@ -706,7 +706,7 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan the work on each gap: an owner, a due date and a status."""
     from .forms import ActionForm
-    from .reports import assessment_report_context
+    from .reports import action_plan
 
     assessment = get_assessment_for(request.user, pk, PLAN if request.method == "POST" else VIEW)
     can_edit = PLAN in assessment.permissions
@@ -714,8 +714,8 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.POST if request.method == "POST" else None
 
     def plan_context() -> dict:
-        report = assessment_report_context(assessment, state=pages.state)
-        items = report["actions"]
+        # Only the plan: not the whole report's context with its integrity hash.
+        items, unanswered = action_plan(pages.state, assessment_summary(pages.state))
         for item in items:
             action = item["action"]
             initial = (
@@ -730,7 +730,7 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "items": items,
             "can_edit": can_edit,
-            "unanswered_keys": report["unanswered_keys"],
+            "unanswered_keys": [q.key for q in unanswered],
         }
 
     status = 200
