@@ -382,9 +382,6 @@ class Assessment(models.Model):
         blank=True,
         help_text=_("Which questions applied is frozen with the answers at submission."),
     )
-    # Raised by every service that changes what the assessment's pages show: rendered parts of
-    # those pages are cached under it (see pagecache.py).
-    revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

@@ -212,6 +212,18 @@ def _level_failures(
     return failures
 
 
+def answer_counts(rating: str | None) -> tuple[int, int]:
+    """Whether a question with this rating counts as (applicable, answered): 1 or 0 each.
+
+    The one definition of "answered" that scores, verdicts, progress lines, dashboards and
+    reports all use. A question marked not applicable (by its justification or by the project's
+    profile) counts in neither; an unanswered one is applicable and not answered.
+    """
+    if rating == NOT_APPLICABLE:
+        return 0, 0
+    return 1, int(bool(rating))
+
+
 def met_ratings(rules: Mapping[str, Any]) -> frozenset[str]:
     """The ratings at which a question is met: `met_rating` and those above it in the scale."""
     keys = [rating["key"] for rating in rules["scale"]]
@@ -289,14 +301,15 @@ def score_assessment(
         ]
         for group in groups:
             group.total += 1
-        if rating == NOT_APPLICABLE:
+        applicable, answered = answer_counts(rating)
+        if not applicable:
             continue
 
         earned = earned_units[question.critical, rating] if rating is not None else 0
         possible = possible_units[question.critical]
         for group in groups:
             group.applicable += 1
-            group.answered += rating is not None
+            group.answered += answered
             group.earned += earned
             group.possible += possible
 

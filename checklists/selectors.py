@@ -6,15 +6,15 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .catalog import QuestionInfo, SectionInfo, catalog
+from .catalog import QuestionInfo, SectionInfo, catalog, checklist_version
 from .content import evaluate_condition
 from .models import Answer, Assessment, Membership, Project, User
-from .scoring import NOT_APPLICABLE, QuestionInput, Result, score_assessment
+from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
 
 
 class QuestionState:
@@ -58,12 +58,12 @@ class AssessmentState:
 
     @property
     def answered_count(self) -> int:
-        """Questions with an answer, "not applicable" with a reason included (progress)."""
+        """Applicable questions with a rating (scoring.answer_counts)."""
         return sum(s.answered for s in self.sections)
 
     @property
     def applicable_count(self) -> int:
-        """Questions the project's profile does not set aside."""
+        """Questions neither set aside by the profile nor marked not applicable."""
         return sum(s.applicable for s in self.sections)
 
     @property
@@ -75,35 +75,20 @@ class AssessmentState:
 
 
 def dashboard_memberships(user: User) -> list[Membership]:
-    """The user's memberships with their organisations, by name, in 1 query.
-
-    Each also counts the organisation's projects and assessments and gives the latest change
-    to either and the sum of the assessments' revisions: together, a fingerprint of everything
-    the dashboard's project list shows, which changes whenever a project or an assessment is
-    added, changed or removed (every change to an assessment raises its revision).
-    """
-    projects = "organisation__projects"
-    assessments = f"{projects}__assessments"
+    """The user's memberships with their organisations, by name (1 query)."""
     return list(
         Membership.objects.filter(user=user)
         .select_related("organisation")
-        .annotate(
-            project_count=Count(projects, distinct=True),
-            projects_changed=Max(f"{projects}__updated_at"),
-            assessment_count=Count(assessments, distinct=True),
-            assessment_revisions=Sum(f"{assessments}__revision"),
-            assessments_changed=Max(f"{assessments}__updated_at"),
-        )
         .order_by("organisation__name")
     )
 
 
 def dashboard_projects(user: User) -> list[Project]:
-    """The projects of the user's organisations, each with its latest assessment (2 queries).
+    """The projects of the user's organisations, each with its latest assessment (3 queries).
 
-    `project.latest` is that assessment with `answered`, its number of answers, or None;
-    `project.assessment_count` counts them all. Only the latest are loaded: a project with a
-    long history costs no more than a new one.
+    `project.latest` is that assessment, with its `progress`, or None; `project.assessment_count`
+    counts them all. Only the latest are loaded: a project with a long history costs no more
+    than a new one.
     """
     assessments = Assessment.objects.filter(project=OuterRef("pk"))
     # Subqueries rather than a join with GROUP BY: a GROUP BY over every selected column took
@@ -111,7 +96,17 @@ def dashboard_projects(user: User) -> list[Project]:
     projects = list(
         Project.objects.filter(organisation__memberships__user=user)
         .select_related("organisation")
-        .only("pk", "name", "stage", "countries", "updated_at", "organisation__name")
+        .only(
+            "pk",
+            "name",
+            "stage",
+            "countries",
+            "migrant_workers",
+            "minorities_present",
+            "channels",
+            "updated_at",
+            "organisation__name",
+        )
         .annotate(
             latest_pk=Subquery(assessments.order_by("-created_at", "-pk").values("pk")[:1]),
             assessment_count=Coalesce(
@@ -124,18 +119,33 @@ def dashboard_projects(user: User) -> list[Project]:
         .order_by("organisation__name", "name")
     )
     wanted = [p.latest_pk for p in projects if p.latest_pk]
-    found = (
-        {
-            a.pk: a
-            for a in Assessment.objects.filter(pk__in=wanted)
-            .only("pk", "title", "status", "revision", "created_at", "updated_at", "project_id")
-            .annotate(answered=Count("answers", filter=~Q(answers__rating="")))
-        }
-        if wanted
-        else {}
-    )
+    latest = {
+        a.pk: a
+        for a in Assessment.objects.filter(pk__in=wanted).only(
+            "pk",
+            "title",
+            "status",
+            "checklist_id",
+            "profile_snapshot",
+            "created_at",
+            "updated_at",
+            "project_id",
+        )
+    }
+    ratings: dict[int, dict[int, str]] = {pk: {} for pk in latest}
+    for assessment_id, question_id, rating in Answer.objects.filter(
+        assessment_id__in=list(latest)
+    ).values_list("assessment_id", "question_id", "rating"):
+        ratings[assessment_id][question_id] = rating
     for project in projects:
-        project.latest = found.get(project.latest_pk)
+        project.latest = latest.get(project.latest_pk)
+        if project.latest is not None:
+            assessment = project.latest
+            assessment.project = project
+            assessment.checklist = checklist_version(assessment.checklist_id)
+            assessment.progress = _progress(
+                assessment.checklist, assessment.profile, ratings[assessment.pk]
+            )
     return projects
 
 
@@ -156,9 +166,9 @@ def _section_state(info: SectionInfo, answers: dict, profile: dict, labels: dict
         elif q.answer and q.answer.rating:
             q.rating = q.answer.rating
             q.state = "not_applicable" if q.rating == NOT_APPLICABLE else "answered"
-        if q.state != "set_aside":
-            section.applicable += 1
-            section.answered += q.state != "unanswered"
+        applicable, answered = answer_counts(q.rating)
+        section.applicable += applicable
+        section.answered += answered
         q.rating_label = labels.get(q.rating or "", "")
     return section
 
@@ -210,20 +220,61 @@ def section_state(assessment: Assessment, info: SectionInfo) -> SectionState:
     return _section_state(info, answers, assessment.profile, labels)
 
 
-def section_progress(assessment: Assessment) -> list[tuple[SectionInfo, int, int]]:
-    """Each section with its answered and applicable counts, as assessment_state counts them,
-    from the answers' ratings alone (1 query, no scores)."""
-    rated = set(
-        Answer.objects.filter(assessment=assessment)
-        .exclude(rating="")
-        .values_list("question_id", flat=True)
+@dataclass(frozen=True)
+class SectionProgress:
+    key: str
+    title: str
+    answered: int
+    applicable: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Answered and applicable questions, per section and in all (scoring.answer_counts)."""
+
+    sections: tuple[SectionProgress, ...]
+
+    @property
+    def answered_count(self) -> int:
+        return sum(s.answered for s in self.sections)
+
+    @property
+    def applicable_count(self) -> int:
+        return sum(s.applicable for s in self.sections)
+
+    @property
+    def first_open(self) -> str | None:
+        """The first section with an unanswered question."""
+        return next((s.key for s in self.sections if s.answered < s.applicable), None)
+
+
+def progress_of(state: AssessmentState) -> Progress:
+    """The progress of an assessment whose full state this request has anyway."""
+    return Progress(
+        tuple(SectionProgress(s.key, s.title, s.answered, s.applicable) for s in state.sections)
     )
-    profile = assessment.profile
-    progress = []
-    for info in catalog(assessment.checklist).sections:
-        applicable = [q for q in info.questions if evaluate_condition(q.applies_if, profile)]
-        progress.append((info, sum(q.pk in rated for q in applicable), len(applicable)))
-    return progress
+
+
+def _progress(checklist, profile: dict, ratings: dict[int, str]) -> Progress:
+    """Progress from the ratings alone (by question primary key), counted as the state counts."""
+    sections = []
+    for info in catalog(checklist).sections:
+        answered = applicable = 0
+        for q in info.questions:
+            rating = ratings.get(q.pk, "") if evaluate_condition(q.applies_if, profile) else None
+            counts = answer_counts(NOT_APPLICABLE if rating is None else rating)
+            applicable += counts[0]
+            answered += counts[1]
+        sections.append(SectionProgress(info.key, info.title, answered, applicable))
+    return Progress(tuple(sections))
+
+
+def assessment_progress(assessment: Assessment) -> Progress:
+    """What assessment_state would count, from the answers' ratings alone (1 query, no scores)."""
+    ratings = dict(
+        Answer.objects.filter(assessment=assessment).values_list("question_id", "rating")
+    )
+    return _progress(assessment.checklist, assessment.profile, ratings)
 
 
 def assessment_summary(state: AssessmentState) -> dict:
@@ -338,20 +389,17 @@ def _reason_texts(result, rules: dict, texts: dict, flags: dict) -> list[str]:
     so that the reasons stay readable and the gaps themselves are listed in full below them."""
     from django.utils.translation import gettext as _
 
-    from .scoring import BLOCKING_GAP, MET, reason_text
+    from .scoring import BLOCKING_GAP, reason_text
 
     # Flags are named inside sentences ("a blocking gap in remedy").
     labels = {k: f["label"].lower() for k, f in flags.items()}
     blocking = [r for r in result.reasons if r.kind == BLOCKING_GAP]
-    # Say what stands between the verdict and the next level up; the conditions of levels
-    # further up repeat the same shortfalls with other numbers.
-    keys = [level["key"] for level in rules["levels"]]
-    position = keys.index(result.verdict)
-    next_up = keys[position - 1] if position > 0 else None
+    # Every reason, in scoring's order (docs/scoring.md): under a gate cap, the shortfalls
+    # from the better levels still say what else stands between the team and them.
     others = [
         reason_text(r, rules, texts, flag_labels=labels)
         for r in result.reasons
-        if r.kind != BLOCKING_GAP and (r.kind == MET or r.level == next_up)
+        if r.kind != BLOCKING_GAP
     ]
     if len(blocking) <= GROUP_BLOCKING_GAPS_ABOVE:
         return [reason_text(r, rules, texts, flag_labels=labels) for r in blocking] + others

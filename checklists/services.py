@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,15 +139,12 @@ def project_create(*, organisation: Organisation, created_by: User, **fields) ->
 
 @transaction.atomic
 def project_update(*, project: Project, **fields) -> Project:
-    project = _project_save(project, fields)
-    # Which questions apply, and the project facts on every page, may have changed.
-    _assessments_changed(project.assessments.all())
-    return project
+    return _project_save(project, fields)
 
 
-def _assessments_changed(assessments) -> None:
-    """Raise the revision: cached parts of these assessments' pages are rendered again."""
-    assessments.update(revision=F("revision") + 1, updated_at=timezone.now())
+def _touch(assessment: Assessment) -> None:
+    """Record that the assessment's answers or plan changed: lists show when it was updated."""
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
 
 
 def _project_save(project: Project, fields: dict) -> Project:
@@ -366,7 +362,7 @@ def answers_record(*, assessment: Assessment, user: User, changes: list[AnswerCh
         answer.save()
         changed = True
     if changed:
-        _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
+        _touch(assessment)
     return Recorded(conflicts=[], answers=current)
 
 
@@ -391,16 +387,8 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.submitted_at = timezone.now()
     locked.submitted_by = user
     locked.profile_snapshot = assessment.project.profile
-    locked.revision += 1
     locked.save(
-        update_fields=[
-            "status",
-            "submitted_at",
-            "submitted_by",
-            "profile_snapshot",
-            "revision",
-            "updated_at",
-        ]
+        update_fields=["status", "submitted_at", "submitted_by", "profile_snapshot", "updated_at"]
     )
     return locked
 
@@ -424,7 +412,7 @@ def action_update(
     action.owner, action.due_date, action.status, action.updated_by = owner, due_date, status, user
     action.full_clean()
     action.save()
-    _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
+    _touch(assessment)
     return action
 
 
@@ -433,4 +421,4 @@ def action_clear(*, assessment: Assessment, question: Question) -> None:
     """Take back the plan for one gap: it is "not planned" again."""
     deleted, _kinds = Action.objects.filter(assessment=assessment, question_id=question.pk).delete()
     if deleted:
-        _assessments_changed(Assessment.objects.filter(pk=assessment.pk))
+        _touch(assessment)

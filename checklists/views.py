@@ -30,14 +30,6 @@ from .forms import (
     bound_answer_fields,
 )
 from .models import Answer, ChecklistVersion
-from .pagecache import (
-    AssessmentPages,
-    cached_blocks,
-    cached_html,
-    project_card_key,
-    project_list_key,
-    question_key,
-)
 from .permissions import (
     EDIT,
     PLAN,
@@ -48,12 +40,16 @@ from .permissions import (
     get_project_for,
 )
 from .selectors import (
+    assessment_progress,
     assessment_state,
     assessment_summary,
     dashboard_memberships,
     dashboard_projects,
+    integrity_hash,
+    progress_of,
     rating_labels,
     section_links,
+    section_state,
 )
 
 
@@ -64,25 +60,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
-    memberships = dashboard_memberships(request.user)
-
-    def project_list() -> str:
-        # Drawn only when a project or an assessment of these organisations has changed, and
-        # then each card is drawn anew only if its own project changed.
-        cards = cached_blocks(
-            dashboard_projects(request.user),
-            lambda project: render_to_string("checklists/_project_card.html", {"project": project}),
-            project_card_key,
-        )
-        return "".join(cards)
-
     return render(
         request,
         "checklists/dashboard.html",
         {
-            "memberships": memberships,
-            "has_projects": any(m.project_count for m in memberships),
-            "project_list": cached_html(project_list_key(memberships), project_list),
+            "memberships": dashboard_memberships(request.user),
+            "projects": dashboard_projects(request.user),
         },
     )
 
@@ -269,19 +252,17 @@ def _follow_up_title(previous) -> str:
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, VIEW)
-    pages = AssessmentPages(assessment)
-
-    def summary_context() -> dict:
-        return {
-            **_assessment_context(request, assessment, pages.state),
-            **assessment_summary(pages.state),
+    state = assessment_state(assessment)
+    progress = progress_of(state)
+    summary = render_to_string(
+        "checklists/_assessment_summary.html",
+        {
+            **_assessment_context(request, assessment, state),
+            **assessment_summary(state),
             "section_chart_title": _("Score by section"),
             "principle_chart_title": _("Score by WEST principle"),
-        }
-
-    # The parts first: if one needs the full state, the progress comes from it for free.
-    summary = pages.part("summary", "checklists/_assessment_summary.html", summary_context)
-    progress = pages.progress()
+        },
+    )
     return render(
         request,
         "checklists/assessment_detail.html",
@@ -298,7 +279,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _page_context(assessment, progress, **extra) -> dict:
-    """What the page around the cached parts shows: no state needed, only its progress."""
+    """What every page of an assessment shows around its main part."""
     return {
         "assessment": assessment,
         "project": assessment.project,
@@ -336,92 +317,53 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     info = next((s for s in catalog(assessment.checklist).sections if s.key == key), None)
     if info is None:
         raise Http404
-    pages = AssessmentPages(assessment)
     if request.method == "POST":
-        return _save_section(request, assessment, pages, info)
+        return _save_section(request, assessment, info)
     if EDIT in assessment.permissions and not assessment.is_submitted:
         services.assessment_visit_section(assessment=assessment, section_key=key)
-    return _render_section(request, assessment, pages, info, [])
+    return _render_section(request, assessment, info, [])
 
 
-def _render_section(request, assessment, pages, info, forms, conflicts=None, status=200):
+def _render_section(request, assessment, info, forms, conflicts=None, status=200):
     """Draw a section; `forms` are the bound forms of a refused post, if any."""
-    progress = pages.progress()
+    progress = assessment_progress(assessment)
     editable = EDIT in assessment.permissions and not assessment.is_submitted
     keys = [s.key for s in progress.sections]
     position = keys.index(info.key)
+    scoring = assessment.checklist.scoring
+    labels = rating_labels(scoring)
+    by_key = {form.question.key: form for form in forms}
+    tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
+    guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
+    section = section_state(assessment, info)
     errors = []
-
-    def questions_context() -> dict:
-        scoring = assessment.checklist.scoring
-        labels = rating_labels(scoring)
-        by_key = {form.question.key: form for form in forms}
-        tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
-        guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
-        section = pages.section(info)
-
-        def draw(q) -> str:
-            q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
-            q.conflict = (conflicts or {}).get(q.key)
-            q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
-            q.fields = None
-            if editable and q.applies:
-                form = by_key.get(q.key)
-                q.fields = (
-                    bound_answer_fields(form, scoring)
-                    if form is not None
-                    else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
-                )
-                errors.extend((q, anchor, message) for anchor, message in q.fields["error_links"])
-            return render_to_string(
-                "checklists/_question.html",
-                {"question": q, "project": assessment.project, "can_edit": editable},
+    for q in section.questions:
+        q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
+        q.conflict = (conflicts or {}).get(q.key)
+        q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
+        q.fields = None
+        if editable and q.applies:
+            form = by_key.get(q.key)
+            q.fields = (
+                bound_answer_fields(form, scoring)
+                if form is not None
+                else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
             )
-
-        if forms or conflicts:
-            blocks = {q.key: draw(q) for q in section.questions}
-        else:
-
-            def key(q) -> str:
-                # Set-aside questions link to the project's profile, when the viewer may edit.
-                mode = "edit" if editable else "view"
-                return question_key(
-                    assessment.checklist,
-                    q,
-                    mode if q.applies else f"aside-{assessment.project_id}-{mode}",
-                )
-
-            blocks = dict(
-                zip(
-                    [q.key for q in section.questions],
-                    cached_blocks(section.questions, draw, key),
-                    strict=True,
-                )
-            )
-        for q in section.questions:
-            q.html = blocks[q.key]
-        return {"section": section}
-
-    if forms or conflicts:
-        questions = render_to_string("checklists/_section_questions.html", questions_context())
-    else:
-        questions = pages.part(
-            f"section-{info.key}",
-            "checklists/_section_questions.html",
-            questions_context,
-            "edit" if editable else "view",
+            errors.extend((q, anchor, message) for anchor, message in q.fields["error_links"])
+        q.html = render_to_string(
+            "checklists/_question.html",
+            {"question": q, "project": assessment.project, "can_edit": editable},
         )
+    questions = render_to_string("checklists/_section_questions.html", {"section": section})
     current = progress.sections[position]
-    section_nav = pages.part(
-        f"nav-{info.key}",
+    section_nav = render_to_string(
         "checklists/_section_nav.html",
-        lambda: {
+        {
             "assessment": assessment,
             "progress": progress,
             "section": current,
             "as_buttons": editable,
         },
-        "edit" if editable else "view",
     )
     return render(
         request,
@@ -445,7 +387,7 @@ def _render_section(request, assessment, pages, info, forms, conflicts=None, sta
     )
 
 
-def _save_section(request, assessment, pages, info):
+def _save_section(request, assessment, info):
     scoring = assessment.checklist.scoring
     profile = assessment.profile
     # From the checklist in memory: saving one answer needs neither the others nor the scores.
@@ -474,7 +416,7 @@ def _save_section(request, assessment, pages, info):
     if not all(f.is_valid() for f in forms):
         if autosave:
             return JsonResponse({"status": "invalid", "errors": forms[0].errors}, status=422)
-        return _render_section(request, assessment, pages, info, forms, status=422)
+        return _render_section(request, assessment, info, forms, status=422)
 
     changes = [
         services.AnswerChange(
@@ -506,7 +448,7 @@ def _save_section(request, assessment, pages, info):
         if autosave:
             _change, answer = recorded.conflicts[0]
             return JsonResponse(_conflict_json(answer, scoring), status=409)
-        return _render_conflicts(request, assessment, pages, info, forms, recorded.conflicts)
+        return _render_conflicts(request, assessment, info, forms, recorded.conflicts)
 
     if autosave:
         question = forms[0].question
@@ -576,7 +518,7 @@ def _conflict_json(answer, scoring) -> dict:
     }
 
 
-def _render_conflicts(request, assessment, pages, info, forms, conflicts):
+def _render_conflicts(request, assessment, info, forms, conflicts):
     """Show each conflicting answer as it now is; saving again deliberately replaces it."""
     data = request.POST.copy()
     by_key = {}
@@ -604,38 +546,28 @@ def _render_conflicts(request, assessment, pages, info, forms, conflicts):
             "Someone else saved some of these answers while you were editing. Nothing was saved. Compare the answers below, then save again to keep yours."
         ),
     )
-    return _render_section(request, assessment, pages, info, forms, conflicts=by_key, status=409)
+    return _render_section(request, assessment, info, forms, conflicts=by_key, status=409)
 
 
 @login_required
 def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Check your answers": everything still unanswered, with links back, and the submit button."""
     assessment = get_assessment_for(request.user, pk, VIEW)
-    pages = AssessmentPages(assessment)
-    can_edit = EDIT in assessment.permissions and not assessment.is_submitted
-
-    def part_context() -> dict:
-        unanswered = pages.state.unanswered
-        links = section_links(assessment)
-        for q in unanswered:
-            q.href = f"{links[q.section_key]}#q-{q.key}"
-        return {**_page_context(assessment, None), "state": pages.state, "unanswered": unanswered}
-
-    rights = "edit" if can_edit else "view"
-    unanswered_part = pages.part(
-        "review-unanswered", "checklists/_review_unanswered.html", part_context, rights
-    )
-    answers_part = pages.part(
-        "review-answers", "checklists/_review_answers.html", part_context, rights
-    )
+    state = assessment_state(assessment)
+    progress = progress_of(state)
+    links = section_links(assessment)
+    unanswered = state.unanswered
+    for q in unanswered:
+        q.href = f"{links[q.section_key]}#q-{q.key}"
+    part_context = {**_page_context(assessment, progress), "state": state, "unanswered": unanswered}
     return render(
         request,
         "checklists/assessment_review.html",
         _page_context(
             assessment,
-            pages.progress(),
-            unanswered_part=unanswered_part,
-            answers_part=answers_part,
+            progress,
+            unanswered_part=render_to_string("checklists/_review_unanswered.html", part_context),
+            answers_part=render_to_string("checklists/_review_answers.html", part_context),
         ),
     )
 
@@ -670,19 +602,15 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
     from .reports import assessment_report_context
 
     assessment = get_assessment_for(request.user, pk, VIEW)
-    pages = AssessmentPages(assessment)
-
-    def report_context() -> dict:
-        # A page shows the answers as they are now: no report date, unlike a PDF.
-        return {**assessment_report_context(assessment, state=pages.state), "generated_at": None}
-
+    # A page shows the answers as they are now: no report date, unlike a PDF.
+    context = {**assessment_report_context(assessment), "generated_at": None}
     return render(
         request,
         "checklists/report_preview.html",
         {
             "assessment": assessment,
             "project": assessment.project,
-            "report": pages.part("report", "checklists/report/_body.html", report_context),
+            "report": render_to_string("checklists/report/_body.html", context),
         },
     )
 
@@ -710,12 +638,12 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
 
     assessment = get_assessment_for(request.user, pk, PLAN if request.method == "POST" else VIEW)
     can_edit = PLAN in assessment.permissions
-    pages = AssessmentPages(assessment)
+    state = assessment_state(assessment)
     posted = request.POST if request.method == "POST" else None
 
     def plan_context() -> dict:
         # Only the plan: not the whole report's context with its integrity hash.
-        items, unanswered = action_plan(pages.state, assessment_summary(pages.state))
+        items, unanswered = action_plan(state, assessment_summary(state))
         for item in items:
             action = item["action"]
             initial = (
@@ -735,9 +663,7 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
 
     status = 200
     if posted is None:
-        plan = pages.part(
-            "actions", "checklists/_action_plan.html", plan_context, "edit" if can_edit else "view"
-        )
+        plan = render_to_string("checklists/_action_plan.html", plan_context())
     else:
         context = plan_context()
         items = context["items"]
@@ -780,7 +706,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerifyForm(request.GET or None)
     outcome = None
     if form.is_valid():
-        current = AssessmentPages(assessment).integrity()
+        current = integrity_hash(assessment_state(assessment))
         outcome = "match" if current.startswith(form.cleaned_data["hash"]) else "mismatch"
     return render(
         request,

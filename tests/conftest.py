@@ -65,8 +65,8 @@ def _fresh_checklist_catalog():
 
 @pytest.fixture(autouse=True)
 def _empty_caches():
-    """Rendered page parts are keyed by primary key and revision, which the next test's
-    rolled-back database hands out again: each test starts with empty caches."""
+    """Cached PDFs are keyed by their content, but each test starts with empty caches all the
+    same, so that what a test measures does not depend on the tests before it."""
     from django.core.cache import caches
 
     for cache in caches.all():

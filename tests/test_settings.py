@@ -20,8 +20,8 @@ SETTINGS_VARIABLES = {
     "TIME_ZONE",
     "DATABASE_CONN_MAX_AGE",
     "AXES_FAILURE_LIMIT",
-    "PAGE_CACHE_ENTRIES",
     "PROXY_COUNT",
+    "REDIS_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 PRODUCTION = {
@@ -61,7 +61,6 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({**PRODUCTION, "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
         ({**PRODUCTION, "EMAIL_USE_TLS": "si"}, "EMAIL_USE_TLS must be one of"),
         ({**PRODUCTION, "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1"),
-        ({**PRODUCTION, "PAGE_CACHE_ENTRIES": "0"}, "PAGE_CACHE_ENTRIES must be at least 1"),
     ],
 )
 def test_bad_environment_value_names_the_variable(env, message):

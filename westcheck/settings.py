@@ -185,17 +185,29 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: it holds rendered fragments of published (immutable) checklists.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    # Rendered parts of assessment pages (checklists/pagecache.py), apart so that they can
-    # never push sessions out. Each process keeps its own; about 20 KB an entry.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 2000, minimum=1)},
-    },
-}
+# Nothing that must agree between requests is kept in a cache: every process, on every host,
+# reads it from the database. The cache holds only what is keyed by everything it was made
+# from (content hashes), so a stale entry cannot be read. Each process keeps its own unless
+# REDIS_URL names a Redis server that all of them share; then a PDF rendered by one process
+# is served by all the others. Losing Redis loses nothing but that time.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "westcheck",
+            "TIMEOUT": 7 * 24 * 3600,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "default",
+            "TIMEOUT": 7 * 24 * 3600,
+        }
+    }
 
 AUTH_USER_MODEL = "checklists.User"
 AUTHENTICATION_BACKENDS = [
@@ -210,9 +222,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sessions are read from the per-process cache and written through to the database: one query
-# less on every signed-in page, and still revocable on log-out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database alone, so that log-out, a password change or a deactivated
+# account ends a session on every process and host with the very next request. A cache in
+# front of them would be only as correct as every writer of the session table (log-out, the
+# admin, expiry) remembering to clear it.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "checklists:dashboard"

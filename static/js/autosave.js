@@ -35,15 +35,23 @@
 
   function fieldsets() { return form.querySelectorAll("fieldset[data-question]"); }
 
+  // Counted as the server counts (scoring.answer_counts): a question marked not applicable
+  // counts neither as applicable nor as answered. Questions the profile sets aside have no
+  // fields and never count.
   function showProgress() {
-    var answered = 0;
-    fieldsets().forEach(function (fieldset) { if (fieldset.dataset.saved) { answered += 1; } });
-    // Questions that do not apply have no fields and never count.
+    var answered = 0, applicable = 0;
+    fieldsets().forEach(function (fieldset) {
+      var saved = fieldset.dataset.saved;
+      if (saved === "not_applicable") { return; }
+      applicable += 1;
+      if (saved) { answered += 1; }
+    });
     form.querySelectorAll("[data-progress]").forEach(function (el) {
-      el.textContent = el.getAttribute("data-progress").replace("{answered}", answered);
+      el.textContent = el.getAttribute("data-progress")
+        .replace("{answered}", answered).replace("{applicable}", applicable);
     });
     var bar = form.querySelector("progress.section-progress");
-    if (bar) { bar.value = answered; }
+    if (bar) { bar.max = Math.max(applicable, 1); bar.value = answered; }
   }
 
   function save(fieldset) {
