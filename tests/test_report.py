@@ -652,5 +652,5 @@ def test_every_reason_of_the_worked_example_shows_on_the_page_and_in_the_pdf(
     printed = " ".join(pdf_text(assessment).split())
     for text in (page, printed):
         positions = [text.find(reason) for reason in reasons]
-        assert -1 not in positions, [r for r, at in zip(reasons, positions) if at == -1]
+        assert -1 not in positions, [r for r, at in zip(reasons, positions, strict=True) if at < 0]
         assert positions == sorted(positions)
