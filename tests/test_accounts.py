@@ -140,3 +140,53 @@ def test_successful_login_resets_the_failure_count(client, owner, settings):
         client.post(reverse("login"), {"username": owner.email, "password": PASSWORD}).status_code
         == 302
     )
+
+
+PROXY = "10.0.0.2"
+ATTACKER = "203.0.113.66"
+
+
+def test_behind_a_proxy_the_lockout_holds_the_attackers_address_only(client, owner, settings):
+    settings.PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": owner.email, "password": "guess"},
+            REMOTE_ADDR=PROXY,
+            # The proxy appends the address it saw; whatever is left of it, the attacker wrote.
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, {ATTACKER}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": owner.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=f"192.0.2.99, {ATTACKER}",
+    )
+    assert response.status_code == 429
+    response = client.post(
+        reverse("login"),
+        {"username": owner.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+    )
+    assert response.status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_for_header_does_not_escape_the_lockout(
+    client, owner, settings
+):
+    settings.PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": owner.email, "password": "guess"},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": owner.email, "password": PASSWORD},
+        REMOTE_ADDR=ATTACKER,
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+    )
+    assert response.status_code == 429
