@@ -142,6 +142,42 @@ def test_successful_login_resets_the_failure_count(client, owner, settings):
     )
 
 
+def test_changing_the_letter_case_of_the_address_does_not_escape_the_lockout(
+    client, owner, settings
+):
+    # Log-in ignores case, so "Olivia@Brand.example" is the same account as "olivia@brand...".
+    spellings = [
+        owner.email[:i] + owner.email[i].upper() + owner.email[i + 1 :]
+        for i in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    for spelling in spellings[:-1]:
+        response = client.post(reverse("login"), {"username": spelling, "password": "guess"})
+        assert response.status_code == 200
+    response = client.post(reverse("login"), {"username": spellings[-1], "password": "guess"})
+    assert response.status_code == 429
+    response = client.post(
+        reverse("login"), {"username": f" {owner.email.upper()} ", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_login_clears_the_failures_of_every_spelling(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": owner.email.upper(), "password": "guess"})
+    response = client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    response = client.post(reverse("login"), {"username": owner.email.upper(), "password": "guess"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.text
+    response = client.post(
+        reverse("login"), {"username": owner.email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+
 PROXY = "10.0.0.2"
 ATTACKER = "203.0.113.66"
 

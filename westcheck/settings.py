@@ -225,6 +225,8 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form field is called "username" even though people type an e-mail address.
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted per account, however the address is spelt.
+AXES_USERNAME_CALLABLE = "checklists.accounts.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
