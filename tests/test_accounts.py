@@ -82,18 +82,25 @@ def test_password_change(client, owner):
     assert owner.check_password("another passphrase 7")
 
 
-def test_password_reset_sends_a_working_link(client, owner):
-    client.post(reverse("password_reset"), {"email": owner.email})
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.subject == "Reset your westcheck password"
+def reset_password_through_the_emailed_link(client, email: str, new_password: str):
+    """Ask for a reset, follow the link in the e-mail and choose a new password."""
+    client.post(reverse("password_reset"), {"email": email})
+    message = mail.outbox[-1]
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", message.body).group(1)
     response = client.get(link, follow=True)
     assert response.context["validlink"]
-    response = client.post(
+    return client.post(
         response.redirect_chain[-1][0],
-        {"new_password1": "brand new passphrase 9", "new_password2": "brand new passphrase 9"},
+        {"new_password1": new_password, "new_password2": new_password},
     )
+
+
+def test_password_reset_sends_a_working_link(client, owner):
+    response = reset_password_through_the_emailed_link(
+        client, owner.email, "brand new passphrase 9"
+    )
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Reset your westcheck password"
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("brand new passphrase 9")
@@ -226,3 +233,19 @@ def test_without_a_proxy_a_forged_forwarded_for_header_does_not_escape_the_locko
         HTTP_X_FORWARDED_FOR="192.0.2.10",
     )
     assert response.status_code == 429
+
+
+def test_a_password_reset_lifts_the_lockout(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+    response = client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 429
+    response = reset_password_through_the_emailed_link(
+        client, owner.email, "brand new passphrase 9"
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("login"), {"username": owner.email, "password": "brand new passphrase 9"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:dashboard")
