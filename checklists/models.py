@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .accounts import normalise_email
+
 
 class UserManager(BaseUserManager):
     """Create users identified by e-mail address; there is no user name."""
@@ -15,14 +17,15 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def get_by_natural_key(self, email):
-        # Addresses are stored in lower case; people do not always type them that way.
-        return self.get(email__iexact=email.strip())
+        # People do not always type an address the way it was stored, and accounts made in
+        # the admin may be stored in mixed case.
+        return self.get(email__iexact=normalise_email(email))
 
     def create_user(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", False)

@@ -2,9 +2,12 @@
 
 import re
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
@@ -17,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
+from .accounts import normalise_email
 from .catalog import catalog, question_fragments
 from .content import evaluate_condition
 from .forms import (
@@ -77,6 +81,17 @@ def logout_page(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("checklists:home")
     return render(request, "registration/logout_confirm.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the e-mailed link, and lift the account's log-in lock-out."""
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # The lock-out page sends people here; whoever can read the account's mail may log in
+        # with the new password at once, from any address.
+        axes_reset(username=normalise_email(form.user.email))
+        return response
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -82,18 +82,25 @@ def test_password_change(client, owner):
     assert owner.check_password("another passphrase 7")
 
 
-def test_password_reset_sends_a_working_link(client, owner):
-    client.post(reverse("password_reset"), {"email": owner.email})
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.subject == "Reset your westcheck password"
+def reset_password_through_the_emailed_link(client, email: str, new_password: str):
+    """Ask for a reset, follow the link in the e-mail and choose a new password."""
+    client.post(reverse("password_reset"), {"email": email})
+    message = mail.outbox[-1]
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", message.body).group(1)
     response = client.get(link, follow=True)
     assert response.context["validlink"]
-    response = client.post(
+    return client.post(
         response.redirect_chain[-1][0],
-        {"new_password1": "brand new passphrase 9", "new_password2": "brand new passphrase 9"},
+        {"new_password1": new_password, "new_password2": new_password},
     )
+
+
+def test_password_reset_sends_a_working_link(client, owner):
+    response = reset_password_through_the_emailed_link(
+        client, owner.email, "brand new passphrase 9"
+    )
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Reset your westcheck password"
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("brand new passphrase 9")
@@ -140,3 +147,105 @@ def test_successful_login_resets_the_failure_count(client, owner, settings):
         client.post(reverse("login"), {"username": owner.email, "password": PASSWORD}).status_code
         == 302
     )
+
+
+def test_changing_the_letter_case_of_the_address_does_not_escape_the_lockout(
+    client, owner, settings
+):
+    # Log-in ignores case, so "Olivia@Brand.example" is the same account as "olivia@brand...".
+    spellings = [
+        owner.email[:i] + owner.email[i].upper() + owner.email[i + 1 :]
+        for i in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    for spelling in spellings[:-1]:
+        response = client.post(reverse("login"), {"username": spelling, "password": "guess"})
+        assert response.status_code == 200
+    response = client.post(reverse("login"), {"username": spellings[-1], "password": "guess"})
+    assert response.status_code == 429
+    response = client.post(
+        reverse("login"), {"username": f" {owner.email.upper()} ", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_login_clears_the_failures_of_every_spelling(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": owner.email.upper(), "password": "guess"})
+    response = client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    response = client.post(reverse("login"), {"username": owner.email.upper(), "password": "guess"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.text
+    response = client.post(
+        reverse("login"), {"username": owner.email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+PROXY = "10.0.0.2"
+ATTACKER = "203.0.113.66"
+
+
+def test_behind_a_proxy_the_lockout_holds_the_attackers_address_only(client, owner, settings):
+    settings.PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": owner.email, "password": "guess"},
+            REMOTE_ADDR=PROXY,
+            # The proxy appends the address it saw; whatever is left of it, the attacker wrote.
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, {ATTACKER}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": owner.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=f"192.0.2.99, {ATTACKER}",
+    )
+    assert response.status_code == 429
+    response = client.post(
+        reverse("login"),
+        {"username": owner.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+    )
+    assert response.status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_for_header_does_not_escape_the_lockout(
+    client, owner, settings
+):
+    settings.PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": owner.email, "password": "guess"},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": owner.email, "password": PASSWORD},
+        REMOTE_ADDR=ATTACKER,
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+    )
+    assert response.status_code == 429
+
+
+def test_a_password_reset_lifts_the_lockout(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": owner.email, "password": "guess"})
+    response = client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 429
+    response = reset_password_through_the_emailed_link(
+        client, owner.email, "brand new passphrase 9"
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("login"), {"username": owner.email, "password": "brand new passphrase 9"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("checklists:dashboard")

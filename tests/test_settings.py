@@ -61,6 +61,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({**PRODUCTION, "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
         ({**PRODUCTION, "EMAIL_USE_TLS": "si"}, "EMAIL_USE_TLS must be one of"),
         ({**PRODUCTION, "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1"),
+        ({**PRODUCTION, "PROXY_COUNT": "one"}, "PROXY_COUNT must be a whole number"),
+        ({**PRODUCTION, "PROXY_COUNT": "-1"}, "PROXY_COUNT must be at least 0"),
     ],
 )
 def test_bad_environment_value_names_the_variable(env, message):

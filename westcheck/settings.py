@@ -239,12 +239,15 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form field is called "username" even though people type an e-mail address.
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted per account, however the address is spelt.
+AXES_USERNAME_CALLABLE = "checklists.accounts.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Behind a reverse proxy, the number of proxies in front of the app (see docs/deploy.md).
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The number of reverse proxies in front of the app, each appending to X-Forwarded-For;
+# 0 ignores the header (see docs/deploy.md). Without it every visitor shares the proxy's address.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "westcheck.client_ip.client_ip"
 
 # django-guardian: object permissions for sharing assessments between organisations.
 ANONYMOUS_USER_NAME = None
