@@ -16,6 +16,10 @@ SETTINGS_VARIABLES = {
     "DATABASE_URL",
     "EMAIL_PORT",
     "EMAIL_USE_TLS",
+    "EMAIL_BACKEND",
+    "EMAIL_DELIVERY_BACKEND",
+    "EMAIL_SEND_ATTEMPTS",
+    "EMAIL_TIMEOUT",
     "SECURE",
     "TIME_ZONE",
     "DATABASE_CONN_MAX_AGE",
@@ -60,6 +64,15 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ),
         ({**PRODUCTION, "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
         ({**PRODUCTION, "EMAIL_USE_TLS": "si"}, "EMAIL_USE_TLS must be one of"),
+        (
+            {**PRODUCTION, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"},
+            "EMAIL_BACKEND is not read",
+        ),
+        (
+            {**PRODUCTION, "EMAIL_DELIVERY_BACKEND": "westcheck.mail.QueuedEmailBackend"},
+            "EMAIL_DELIVERY_BACKEND must deliver mail",
+        ),
+        ({**PRODUCTION, "EMAIL_SEND_ATTEMPTS": "0"}, "EMAIL_SEND_ATTEMPTS must be at least 1"),
         ({**PRODUCTION, "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1"),
         ({**PRODUCTION, "PROXY_COUNT": "one"}, "PROXY_COUNT must be a whole number"),
         ({**PRODUCTION, "PROXY_COUNT": "-1"}, "PROXY_COUNT must be at least 0"),
@@ -100,6 +113,27 @@ def test_production_settings_use_persistent_postgresql_connections():
         "True",
         "True",
         "True",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "delivery"),
+    [
+        (PRODUCTION, "django.core.mail.backends.smtp.EmailBackend"),
+        ({"DEBUG": "true"}, "django.core.mail.backends.console.EmailBackend"),
+    ],
+)
+def test_mail_is_queued_in_the_database_and_delivered_by_smtp_or_printed_in_debug(env, delivery):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND, s.EMAIL_DELIVERY_BACKEND, s.TASKS['default']['BACKEND'])"
+    )
+    result = manage("shell", "-v", "0", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "westcheck.mail.QueuedEmailBackend",
+        delivery,
+        "django_tasks_db.DatabaseBackend",
     ]
 
 

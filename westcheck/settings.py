@@ -138,6 +138,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "guardian",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -277,12 +279,30 @@ MEDIA_URL = "/media/"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
+# Background work runs from a table in the database, by `manage.py db_worker`: no other server
+# to run, and a task enqueued inside a transaction is rolled back with it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Every message is queued (westcheck/mail.py); the task worker delivers it through
+# EMAIL_DELIVERY_BACKEND and tries again later when the server fails, EMAIL_SEND_ATTEMPTS times.
+EMAIL_BACKEND = "westcheck.mail.QueuedEmailBackend"
+if "EMAIL_BACKEND" in os.environ:
+    # Honouring it would bypass the queue; ignoring it would quietly change how mail leaves.
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND is not read: mail is queued and the task worker sends it through "
+        "EMAIL_DELIVERY_BACKEND. Rename the variable to EMAIL_DELIVERY_BACKEND."
+    )
+EMAIL_DELIVERY_BACKEND = env_str(
+    "EMAIL_DELIVERY_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+if EMAIL_DELIVERY_BACKEND == EMAIL_BACKEND:
+    raise ImproperlyConfigured("EMAIL_DELIVERY_BACKEND must deliver mail, not queue it again.")
+EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 6, minimum=1)
+# Without a time-out, a mail server that stops answering would hold the worker forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
