@@ -65,7 +65,9 @@ from checklists.models import (
     User,
 )
 
-TARGET_RATIO = 4.0
+# Every page, rendered fresh, against the bare view: per database, as the extra round trips of
+# a client-server database cost more than SQLite's calls into the same process.
+TARGET_RATIOS = {"sqlite": 8.0, "postgresql": 12.0}
 PDF_RATIO_TARGET = 1.3  # the report PDF against WeasyPrint alone on the same HTML
 PDF_SECONDS_TARGET = 1.0
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -421,9 +423,8 @@ class Command(BaseCommand):
         # A Markdown table: readable here, and pasted as it is into docs/performance.md.
         bare = statistics.median(pages[0].times)
         width = max(len(page.name) for page in pages)
-        out(
-            f"| {'page':<{width}} | median ms | p90 ms | queries | x bare | {TARGET_RATIO:g}x target |"
-        )
+        target = TARGET_RATIOS.get(connection.vendor, min(TARGET_RATIOS.values()))
+        out(f"| {'page':<{width}} | median ms | p90 ms | queries | x bare | {target:g}x target |")
         out(f"|{'-' * (width + 2)}|----------:|-------:|--------:|-------:|-----------|")
         over = []
         for page in pages:
@@ -436,21 +437,17 @@ class Command(BaseCommand):
                 continue
             median = statistics.median(page.times)
             ratio = median / bare
-            if ratio > TARGET_RATIO:
+            if ratio > target:
                 over.append(page.name)
             out(
                 f"| {page.name:<{width}} | {median * 1000:>9.2f} | {_p90(page.times) * 1000:>6.2f} "
-                f"| {queries:>7} | {ratio:>6.1f} | {'OVER' if ratio > TARGET_RATIO else 'ok':<9} |"
+                f"| {queries:>7} | {ratio:>6.1f} | {'OVER' if ratio > target else 'ok':<9} |"
             )
         out("")
         if over:
-            out(self.style.WARNING(f"Over the {TARGET_RATIO:g}x target: {', '.join(over)}"))
+            out(self.style.WARNING(f"Over the {target:g}x target: {', '.join(over)}"))
         else:
-            out(
-                self.style.SUCCESS(
-                    f"Every page measured is within {TARGET_RATIO:g}x of the bare view."
-                )
-            )
+            out(self.style.SUCCESS(f"Every page measured is within {target:g}x of the bare view."))
 
     def _pdf_report(self, f: PdfFigures, targets: Targets) -> None:
         out = self.stdout.write
@@ -817,12 +814,10 @@ def build_pages(targets: Targets) -> list[Page]:
         Page("checklist version page", checklist.get_absolute_url()),
         Page("dashboard (signed in)", "/home/", who="member"),
         Page("project detail", targets.project.get_absolute_url(), who="member"),
-        # In every round the two POSTs below change this assessment, so its pages are drawn
-        # anew (the first view after a change), then served from the page cache (again).
-        Page("assessment detail, after a change", answered.get_absolute_url(), who="member"),
-        Page("assessment detail, again", answered.get_absolute_url(), who="member"),
-        Page(f"section {section.key} page, after a change", section_url, who="member"),
-        Page(f"section {section.key} page, again", section_url, who="member"),
+        # Every page is drawn fresh: nothing of an assessment's pages is cached. In every round
+        # the two POSTs below change this assessment.
+        Page("assessment detail", answered.get_absolute_url(), who="member"),
+        Page(f"section {section.key} page", section_url, who="member"),
         Page(
             f"section {section.key} autosave POST",
             section_url,
