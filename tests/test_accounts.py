@@ -249,3 +249,35 @@ def test_a_password_reset_lifts_the_lockout(client, owner, settings):
     )
     assert response.status_code == 302
     assert response.url == reverse("checklists:dashboard")
+
+
+def test_a_log_out_through_another_process_ends_the_session_here_at_once(client, owner):
+    """Another gunicorn worker logging this session out deletes its row and can reach no
+    memory of this process: the next request here must be refused all the same."""
+    from django.contrib.sessions.models import Session
+
+    client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    dashboard = reverse("checklists:dashboard")
+    for _ in range(3):
+        assert client.get(dashboard).status_code == 200
+    Session.objects.filter(session_key=client.session.session_key).delete()
+    response = client.get(dashboard)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_password_changed_elsewhere_ends_every_other_session(client, owner):
+    client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    dashboard = reverse("checklists:dashboard")
+    assert client.get(dashboard).status_code == 200
+    owner.set_password("another long passphrase")
+    owner.save()
+    assert client.get(dashboard).status_code == 302
+
+
+def test_a_deactivated_account_is_signed_out_on_its_next_request(client, owner):
+    client.post(reverse("login"), {"username": owner.email, "password": PASSWORD})
+    dashboard = reverse("checklists:dashboard")
+    assert client.get(dashboard).status_code == 200
+    type(owner).objects.filter(pk=owner.pk).update(is_active=False)
+    assert client.get(dashboard).status_code == 302
