@@ -20,6 +20,7 @@ SETTINGS_VARIABLES = {
     "EMAIL_DELIVERY_BACKEND",
     "EMAIL_SEND_ATTEMPTS",
     "EMAIL_TIMEOUT",
+    "TASK_STALLED_AFTER_MINUTES",
     "SECURE",
     "TIME_ZONE",
     "DATABASE_CONN_MAX_AGE",
@@ -73,6 +74,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "EMAIL_DELIVERY_BACKEND must deliver mail",
         ),
         ({**PRODUCTION, "EMAIL_SEND_ATTEMPTS": "0"}, "EMAIL_SEND_ATTEMPTS must be at least 1"),
+        (
+            {**PRODUCTION, "TASK_STALLED_AFTER_MINUTES": "4"},
+            "TASK_STALLED_AFTER_MINUTES must be at least ten times EMAIL_TIMEOUT (30 seconds)",
+        ),
         ({**PRODUCTION, "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1"),
         ({**PRODUCTION, "PROXY_COUNT": "one"}, "PROXY_COUNT must be a whole number"),
         ({**PRODUCTION, "PROXY_COUNT": "-1"}, "PROXY_COUNT must be at least 0"),

@@ -7,10 +7,18 @@ commit for real (transaction=True), as the worker does, so a rollback here is a 
 """
 
 import contextlib
+import json
+import os
 import signal
 import smtplib
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -24,6 +32,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from tests.conftest import BASE_DIR
+from tests.test_settings import SETTINGS_VARIABLES, manage
 from westcheck.mail import message_as_dict, message_from_dict, retry_delay
 
 OUTBOX = "django.core.mail.backends.locmem.EmailBackend"
@@ -221,3 +231,212 @@ def test_mail_sent_in_a_rolled_back_transaction_is_never_queued(queued_mail):
 def test_a_message_without_recipients_is_not_queued(queued_mail):
     assert EmailMessage("Nobody", "Hello.").send() == 0
     assert mail_tasks() == []
+
+
+# A worker killed outright in the middle of a task: the task stays Running, and no worker takes
+# a Running task. Workers put it back in the queue once it has been Running for longer than
+# TASK_STALLED_AFTER_MINUTES (15), at start and every few minutes.
+
+
+def leave_running(*, minutes_ago: float, worker: str = "host-1") -> DBTaskResult:
+    """Leave the queued task as a worker that claimed it `minutes_ago` and then died leaves it."""
+    (queued,) = mail_tasks()
+    queued.status = TaskResultStatus.RUNNING
+    queued.started_at = timezone.now() - timedelta(minutes=minutes_ago)
+    queued.worker_ids = [worker]
+    queued.save()
+    return queued
+
+
+def requeue_stalled_tasks(*args: str) -> str:
+    out = StringIO()
+    call_command("requeue_stalled_tasks", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_whose_worker_died_mid_send_is_sent_by_the_next_worker_to_start(
+    queued_mail, caplog
+):
+    EmailMessage("Reset your password", "Link.", to=["amina@ngo.example"]).send()
+    stalled = leave_running(minutes_ago=16, worker="host-1")
+
+    run_worker()
+
+    (message,) = mail.outbox
+    assert (message.subject, message.to) == ("Reset your password", ["amina@ngo.example"])
+    stalled.refresh_from_db()
+    assert stalled.status == "SUCCESSFUL"
+    assert stalled.worker_ids[0] == "host-1"  # the dead worker stays on record
+    assert len(stalled.worker_ids) == 2
+    (record,) = [r for r in caplog.records if "queued again" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert str(stalled.id) in record.getMessage()
+    assert "westcheck.mail.send_email" in record.getMessage()
+    assert "host-1" in record.getMessage()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requeue_stalled_tasks_puts_a_dead_workers_task_back_for_any_worker(queued_mail):
+    EmailMessage("Invitation", "Join us.", to=["amina@ngo.example"]).send()
+    stalled = leave_running(minutes_ago=60)
+
+    assert requeue_stalled_tasks() == "1 stalled task put back in the queue.\n"
+    stalled.refresh_from_db()
+    assert stalled.status == "READY"
+    assert requeue_stalled_tasks() == "0 stalled tasks put back in the queue.\n"
+
+    run_worker()
+    (message,) = mail.outbox
+    assert message.subject == "Invitation"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_running_for_less_than_the_threshold_is_left_to_its_worker(queued_mail):
+    EmailMessage("Invitation", "Join us.", to=["amina@ngo.example"]).send()
+    running = leave_running(minutes_ago=10)
+
+    assert requeue_stalled_tasks() == "0 stalled tasks put back in the queue.\n"
+    run_worker()
+    assert mail.outbox == []
+    running.refresh_from_db()
+    assert (running.status, running.worker_ids) == ("RUNNING", ["host-1"])
+
+    # Ten minutes is stalled for whoever says so, e.g. after stopping every worker.
+    assert "1 stalled task put back" in requeue_stalled_tasks("--older-than-minutes", "5")
+    run_worker()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finished_tasks_are_never_queued_again_however_old(queued_mail):
+    EmailMessage("Sent", "Hello.", to=["amina@ngo.example"]).send()
+    EmailMessage("Undeliverable", "Hello.", to=["nobody@ngo.example"]).send()
+    sent, failed = mail_tasks()
+    long_ago = timezone.now() - timedelta(days=2)
+    DBTaskResult.objects.filter(pk=sent.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, started_at=long_ago, finished_at=long_ago
+    )
+    DBTaskResult.objects.filter(pk=failed.pk).update(
+        status=TaskResultStatus.FAILED, started_at=long_ago, finished_at=long_ago
+    )
+
+    assert requeue_stalled_tasks("--older-than-minutes", "0") == (
+        "0 stalled tasks put back in the queue.\n"
+    )
+    run_worker()
+
+    assert mail.outbox == []
+    assert [task.status for task in mail_tasks()] == ["SUCCESSFUL", "FAILED"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_names_the_stalled_tasks_and_changes_nothing(queued_mail):
+    EmailMessage("Invitation", "Join us.", to=["amina@ngo.example"]).send()
+    stalled = leave_running(minutes_ago=60, worker="host-2")
+
+    output = requeue_stalled_tasks("--dry-run")
+
+    assert str(stalled.id) in output
+    assert "host-2" in output
+    assert output.endswith("1 stalled task would be put back in the queue.\n")
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.worker_ids) == ("RUNNING", ["host-2"])
+
+
+class HangingServer(BaseEmailBackend):
+    """A mail server that takes the connection and then never answers."""
+
+    def send_messages(self, email_messages):
+        time.sleep(3600)
+
+
+def wait_for(
+    condition: Callable[[], object], what: str, worker: subprocess.Popen, seconds: float = 30
+) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert worker.poll() is None, f"The worker stopped (status {worker.returncode})."
+        assert time.monotonic() < deadline, f"Still waiting, after {seconds} seconds, for {what}."
+        time.sleep(0.1)
+
+
+def task_rows(database: Path) -> list[tuple[str, list[str]]]:
+    with contextlib.closing(sqlite3.connect(database, timeout=20)) as connection:
+        rows = connection.execute(
+            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult"
+        ).fetchall()
+    return [(status, json.loads(worker_ids)) for status, worker_ids in rows]
+
+
+def start_worker(log: Path, *args: str, **env: str) -> subprocess.Popen:
+    """Start `manage.py db_worker` in its own process, as systemd does, logging to `log`."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    command = ["manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [sys.executable, *command, *args],
+            cwd=BASE_DIR,
+            env={**clean, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def test_a_worker_killed_mid_send_loses_nothing_while_another_keeps_running(tmp_path):
+    """Real worker processes on a database file; one is killed with SIGKILL in mid-send."""
+    database, outbox = tmp_path / "westcheck.db", tmp_path / "mail"
+    env = {"DEBUG": "true", "DATABASE_URL": f"sqlite:///{database}"}
+    assert manage("migrate", "-v", "0", **env).returncode == 0
+    send = (
+        "from django.core.mail import send_mail; send_mail('Reset', 'Link.', None, ['a@x.example'])"
+    )
+    assert manage("shell", "-c", send, **env).returncode == 0
+
+    doomed = start_worker(
+        tmp_path / "doomed.log",
+        "--worker-id",
+        "doomed",
+        EMAIL_DELIVERY_BACKEND="tests.test_tasks.HangingServer",
+        **env,
+    )
+    try:
+        wait_for(
+            lambda: task_rows(database) == [("RUNNING", ["doomed"])], "the task to start", doomed
+        )
+    finally:
+        doomed.kill()
+        doomed.wait(10)
+
+    rescuer_log = tmp_path / "rescuer.log"
+    rescuer = start_worker(
+        rescuer_log,
+        "--worker-id",
+        "rescuer",
+        "--stalled-check-interval",
+        "0.5",
+        EMAIL_DELIVERY_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(outbox),
+        **env,
+    )
+    try:
+        wait_for(
+            lambda: "Starting worker" in rescuer_log.read_text(), "the rescuer to start", rescuer
+        )
+        # Started seconds ago, the task is not stalled yet: the rescuer leaves it alone.
+        time.sleep(1)
+        assert task_rows(database) == [("RUNNING", ["doomed"])]
+        # Stand for the quarter of an hour after which a task counts as stalled.
+        with contextlib.closing(sqlite3.connect(database, timeout=20)) as connection, connection:
+            connection.execute(
+                "UPDATE django_tasks_database_dbtaskresult SET started_at = '2000-01-01 00:00:00'"
+            )
+        wait_for(lambda: task_rows(database)[0][0] == "SUCCESSFUL", "the task to be sent", rescuer)
+    finally:
+        rescuer.terminate()
+        rescuer.wait(10)
+
+    assert task_rows(database) == [("SUCCESSFUL", ["doomed", "rescuer"])]
+    (sent,) = outbox.iterdir()
+    assert "Subject: Reset" in sent.read_text()
+    assert "queued again" in rescuer_log.read_text()

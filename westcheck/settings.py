@@ -303,6 +303,17 @@ if EMAIL_DELIVERY_BACKEND == EMAIL_BACKEND:
 EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 6, minimum=1)
 # Without a time-out, a mail server that stops answering would hold the worker forever.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+# A task Running for longer than this lost its worker (killed outright, out of memory, host
+# lost), and the workers queue it again (checklists/task_queue.py). A task still running after
+# it would be run twice at once, so it must exceed the longest a task can take: sending one
+# message is about ten exchanges with the mail server, each allowed EMAIL_TIMEOUT.
+TASK_STALLED_AFTER_MINUTES = env_int("TASK_STALLED_AFTER_MINUTES", 15, minimum=1)
+if TASK_STALLED_AFTER_MINUTES * 60 < 10 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"TASK_STALLED_AFTER_MINUTES must be at least ten times EMAIL_TIMEOUT "
+        f"({EMAIL_TIMEOUT} seconds), not {TASK_STALLED_AFTER_MINUTES} minutes: a slow mail "
+        f"server would have its messages sent twice."
+    )
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
