@@ -367,7 +367,7 @@ class Topology:
             f"{len(self.instances)} gunicorn instances x {self.workers} sync workers: "
             + ", ".join(i.url for i in self.instances),
             f"database: {self.database}",
-            f"cache and sessions: {'Redis at ' + self.redis_url if self.redis_url else 'no Redis'}",
+            f"shared cache: {'Redis at ' + self.redis_url if self.redis_url else 'no Redis'}",
             "task worker: "
             + (f"manage.py {WORKER_COMMAND}" if self.worker else "none (no db_worker command)"),
             f"logs: {self.directory / 'logs'}",
