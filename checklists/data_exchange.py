@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,12 @@ def export_filename(assessment: Assessment, extension: str, *, kind: str = "asse
 
 def _cell(value: str) -> str:
     """Neutralise a cell that a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    # Spreadsheet programs skip leading spaces and read look-alikes such as the full-width
+    # equals sign (U+FF1D) as the plain one; NFKC maps such look-alikes to the signs they mean.
+    first = unicodedata.normalize("NFKC", value.lstrip()[:1])
+    if value.startswith(FORMULA_STARTS) or first.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _condition_text(condition: dict | None) -> str:
@@ -187,8 +193,9 @@ def _condition_text(condition: dict | None) -> str:
 def assessment_csv(state: AssessmentState) -> str:
     """One row per question of the checklist, answered or not, under a header row.
 
-    Cells a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) get a
-    leading apostrophe: notes and links are user text, and funders open these files in Excel.
+    Cells a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first, also
+    after spaces or as a full-width look-alike such as U+FF1D) get a leading apostrophe: notes and
+    links are user text, and funders open these files in Excel.
     Save the text as UTF-8 with a byte order mark ("utf-8-sig") so that Excel reads accents.
     """
     flags = state.assessment.checklist.flags
