@@ -434,6 +434,11 @@ class Assessment(models.Model):
 class Answer(models.Model):
     """The team's answer to one question; no row means the question is unanswered."""
 
+    # An answer's limits, in one place: the form, the services and the file import read them.
+    MAX_JUSTIFICATION = 2000
+    MAX_NOTE = 5000
+    MAX_LINKS = 10
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(
@@ -442,8 +447,10 @@ class Answer(models.Model):
         blank=True,
         help_text=_("A key of the version's rating scale, not_applicable, or empty."),
     )
-    na_justification = models.TextField(_("why it does not apply"), blank=True, max_length=2000)
-    evidence_note = models.TextField(_("evidence"), blank=True, max_length=5000)
+    na_justification = models.TextField(
+        _("why it does not apply"), blank=True, max_length=MAX_JUSTIFICATION
+    )
+    evidence_note = models.TextField(_("evidence"), blank=True, max_length=MAX_NOTE)
     evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
     answered_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("answered by")

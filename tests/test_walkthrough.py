@@ -824,6 +824,22 @@ def test_too_long_evidence_note_is_not_also_reported_as_missing(as_owner, answer
     ]
 
 
+def test_too_long_justification_is_not_also_reported_as_missing(as_owner, assessment):
+    value = {"rating": "not_applicable", "na_justification": "x" * 2001}
+    response = _refused(as_owner, assessment, section_data(assessment, "2", {"2.1": value}), "2")
+    assert response.status_code == 422
+    assert "Ensure this value has at most 2000 characters (it has 2001)." in response.text
+    assert "Say why this question does not apply." not in response.text
+    fields = next(q.fields for q in response.context["section"].questions if q.key == "2.1")
+    assert fields["errors"] == {
+        "na_justification": ["Ensure this value has at most 2000 characters (it has 2001)."]
+    }
+    autosave = _refused(as_owner, assessment, autosave_data(assessment, "2.1", value), "2")
+    assert autosave.json()["errors"] == {
+        "na_justification": ["Ensure this value has at most 2000 characters (it has 2001)."]
+    }
+
+
 def test_questions_sent_back_as_shown_are_neither_checked_nor_saved(as_owner, assessment):
     """Only changed questions are checked: an unchanged one cannot carry anything in, even with
     a fingerprint forged to match what it sends."""
