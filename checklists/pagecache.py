@@ -198,8 +198,9 @@ def _digest(*parts) -> str:
 
 
 def project_list_key(memberships) -> str:
-    """The cache key of the dashboard's project list: the organisations (with their names),
-    and the fingerprint of their projects and assessments (selectors.dashboard_memberships)."""
+    """The cache key of the dashboard's project list: the organisations (with their names and
+    the user's role, which decides the links offered), and the fingerprint of their projects
+    and assessments (selectors.dashboard_memberships)."""
     return _cache_key(
         "project-list",
         _digest(
@@ -207,6 +208,7 @@ def project_list_key(memberships) -> str:
                 (
                     m.organisation_id,
                     m.organisation.name,
+                    m.role,
                     m.project_count,
                     m.projects_changed,
                     m.assessment_count,
@@ -220,12 +222,13 @@ def project_list_key(memberships) -> str:
 
 
 def project_card_key(project) -> str:
-    """The cache key of a project's card on the dashboard: the project, and its latest
-    assessment at its revision."""
+    """The cache key of a project's card on the dashboard: the project, whether the user may
+    edit it, and its latest assessment at its revision."""
     latest = project.latest
     return _cache_key(
         "project-card",
         project.pk,
+        "edit" if project.can_edit else "view",
         project.updated_at.timestamp(),
         # The card shows the organisation's name: any text, so hashed into a safe key.
         _digest(project.organisation.name),

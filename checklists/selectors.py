@@ -102,8 +102,9 @@ def dashboard_projects(user: User) -> list[Project]:
     """The projects of the user's organisations, each with its latest assessment (2 queries).
 
     `project.latest` is that assessment with `answered`, its number of answers, or None;
-    `project.assessment_count` counts them all. Only the latest are loaded: a project with a
-    long history costs no more than a new one.
+    `project.assessment_count` counts them all; `project.role` is the user's role in its
+    organisation. Only the latest are loaded: a project with a long history costs no more than
+    a new one.
     """
     assessments = Assessment.objects.filter(project=OuterRef("pk"))
     # Subqueries rather than a join with GROUP BY: a GROUP BY over every selected column took
@@ -113,6 +114,7 @@ def dashboard_projects(user: User) -> list[Project]:
         .select_related("organisation")
         .only("pk", "name", "stage", "countries", "updated_at", "organisation__name")
         .annotate(
+            role=F("organisation__memberships__role"),
             latest_pk=Subquery(assessments.order_by("-created_at", "-pk").values("pk")[:1]),
             assessment_count=Coalesce(
                 Subquery(

@@ -46,6 +46,7 @@ from .permissions import (
     get_assessment_for,
     get_checklist_version,
     get_project_for,
+    role_permissions,
 )
 from .selectors import (
     assessment_state,
@@ -69,8 +70,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     def project_list() -> str:
         # Drawn only when a project or an assessment of these organisations has changed, and
         # then each card is drawn anew only if its own project changed.
+        projects = dashboard_projects(request.user)
+        for project in projects:
+            project.can_edit = EDIT in role_permissions(project.role)
         cards = cached_blocks(
-            dashboard_projects(request.user),
+            projects,
             lambda project: render_to_string("checklists/_project_card.html", {"project": project}),
             project_card_key,
         )

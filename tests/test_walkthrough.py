@@ -1323,6 +1323,26 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     assert response.text.count("1 earlier assessment</a>") == 4
 
 
+def test_only_people_who_may_start_an_assessment_are_offered_to_start_one(
+    as_owner, as_editor, as_viewer, project
+):
+    url = reverse("checklists:dashboard")
+    start = reverse("checklists:assessment-create", args=[project.pk])
+    # In turns, so that no one is shown a list drawn for someone with other rights.
+    for client, may_start in [
+        (as_viewer, False),
+        (as_owner, True),
+        (as_viewer, False),
+        (as_editor, True),
+    ]:
+        page = client.get(url).text
+        assert "No assessment yet." in page
+        assert (f'href="{start}"' in page) is may_start
+        assert ("Start one" in page) is may_start
+    # The link would only have led a viewer to a refusal.
+    assert as_viewer.get(start).status_code == 403
+
+
 def test_dashboard_shows_every_change_at_once_though_its_project_list_is_cached(
     as_owner, owner, organisation, project, assessment, checklist, django_assert_num_queries
 ):
