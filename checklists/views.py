@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .catalog import catalog, question_fragments
 from .content import evaluate_condition
+from .downloads import private_download
 from .forms import (
     AnswerForm,
     AssessmentStartForm,
@@ -697,13 +698,12 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from .data_exchange import export_filename
 
     assessment = get_assessment_for(request.user, pk, VIEW)
-    response = HttpResponse(
-        reports.assessment_report_pdf(assessment), content_type="application/pdf"
+    return private_download(
+        reports.assessment_report_pdf(assessment),
+        content_type="application/pdf",
+        filename=export_filename(assessment, "pdf", kind="report"),
+        inline=True,
     )
-    response["Content-Disposition"] = (
-        f'inline; filename="{export_filename(assessment, "pdf", kind="report")}"'
-    )
-    return response
 
 
 @login_required
@@ -812,7 +812,6 @@ def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         body, content_type = assessment_json(state).encode(), "application/json"
     else:
         raise Http404
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(assessment, fmt)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(
+        body, content_type=content_type, filename=export_filename(assessment, fmt)
+    )

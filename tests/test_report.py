@@ -377,6 +377,22 @@ def test_outsiders_get_404_for_reports_exports_and_verification(
     assert client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args])).status_code == 302
 
 
+@pytest.mark.parametrize(("name", "args"), REPORT_ENDPOINTS)
+def test_no_browser_or_proxy_keeps_a_copy_of_a_downloaded_report_or_export(
+    client, owner, gappy, name, args
+):
+    client.force_login(owner)
+    response = client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args]))
+    assert response.status_code == 200
+    if response["Content-Type"].startswith("text/html"):
+        # A page may be kept by the browser, and is checked again before it is shown.
+        assert response["Cache-Control"] == "private, no-cache"
+    else:
+        # A file holds the answers and notes of the assessment: nothing may store it.
+        assert response["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response
+
+
 def test_members_download_the_pdf(client, owner, gappy):
     client.force_login(owner)
     response = client.get(reverse("checklists:assessment-report-pdf", args=[gappy.pk]))
