@@ -2,14 +2,23 @@
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -661,9 +670,34 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """400 with the reason, so that a refused form says what was wrong (and that nothing changed)."""
-    message = exception.args[0] if getattr(exception, "args", None) else ""
-    return render(request, "400.html", {"exception": message}, status=400)
+    """400 with the reason, so that a refused form says what was wrong (and that nothing changed).
+
+    Only the app's own refusals (BadRequest) are worded for people; Django's, such as a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE, name settings and internals, so they get words of ours.
+    """
+    if isinstance(exception, RequestDataTooBig):
+        context = {
+            "title": _("Too much to send"),
+            "exception": _(
+                "What you sent is too large: at most %(size)s can be sent at once. Nothing was saved."
+            )
+            % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+            "advice": _(
+                "Shorten the longest notes, or put long documents in a shared folder and link to them, then save again."
+            ),
+        }
+        return render(request, "400.html", context, status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        context = {
+            "exception": _(
+                "This form sent more fields than any page of westcheck has, so it was not read."
+            )
+        }
+    elif isinstance(exception, BadRequest) and exception.args:
+        context = {"exception": exception.args[0]}
+    else:
+        context = {}
+    return render(request, "400.html", context, status=400)
 
 
 # --- Reports, actions, verification, exports -------------------------------------------------

@@ -743,6 +743,30 @@ def test_question_that_does_not_apply_is_400(as_owner, assessment):
     assert _refused(as_owner, assessment, autosave, "2").status_code == 400
 
 
+def test_a_post_over_the_size_limit_is_413_with_a_plain_message(as_owner, answered, settings):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limit == 2_621_440  # Django's default: 2.5 MB
+    data = section_data(answered, "3", {"3.4": EVIDENCE | {"evidence_note": "x" * limit}})
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 413
+    text = response.text.replace("\N{NO-BREAK SPACE}", " ")
+    assert "What you sent is too large: at most 2.5 MB can be sent at once" in text
+    assert "Nothing was saved." in text
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" not in text
+    assert "Request body exceeded" not in text
+
+
+def test_a_post_with_too_many_fields_is_refused_with_a_plain_message(as_owner, answered, settings):
+    data = section_data(answered, "3", {"3.1": "in_place"})
+    data |= {f"extra-{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)}
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 400
+    assert "This form sent more fields than any page of westcheck has" in response.text
+    assert "Nothing was changed." in response.text
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" not in response.text
+    assert "The number of GET/POST parameters exceeded" not in response.text
+
+
 @pytest.mark.parametrize(
     ("key", "value", "field", "message"),
     [
