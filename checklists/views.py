@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .catalog import catalog, question_fragments
 from .content import evaluate_condition
-from .downloads import private_download
+from .downloads import private_download, public_document
 from .forms import (
     AnswerForm,
     AssessmentStartForm,
@@ -144,13 +144,18 @@ def checklist_detail(request: HttpRequest, slug: str, version: str) -> HttpRespo
 
 
 def checklist_blank_pdf(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    """The blank checklist: rendered once for each version, language and renderer, and then
+    served from the database to every process (reports.blank_checklist_key)."""
     from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
 
     checklist = get_checklist_version(slug, version)
-    response = HttpResponse(reports.blank_checklist_pdf(checklist), content_type="application/pdf")
-    filename = f"{checklist.slug}-{checklist.version}-blank.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return public_document(
+        request,
+        key=reports.blank_checklist_key(checklist),
+        render=lambda: reports.blank_checklist_pdf(checklist),
+        content_type="application/pdf",
+        filename=f"{checklist.slug}-{checklist.version}-blank.pdf",
+    )
 
 
 @require_GET
