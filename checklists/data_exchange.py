@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,16 +28,13 @@ from django.utils import timezone
 
 from . import services
 from .content import Problem, decode_utf8, evaluate_condition, read_limited
-from .models import Assessment, ChecklistVersion, Project, Question, User
+from .models import Answer, Assessment, ChecklistVersion, Project, Question, User
 from .selectors import AssessmentState, integrity_hash, rating_labels
 
 FORMAT = "westcheck-assessment"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 2_000_000
 MAX_ANSWERS = 1_000  # far more than any checklist has questions; bounds the work on a bad file
-MAX_LINKS = 10
-MAX_JUSTIFICATION = 2_000
-MAX_NOTE = 5_000
 IMPORTED_SUFFIX = " (imported)"
 TITLE_LENGTH = 200  # Assessment.title's max_length
 
@@ -175,7 +173,12 @@ def export_filename(assessment: Assessment, extension: str, *, kind: str = "asse
 
 def _cell(value: str) -> str:
     """Neutralise a cell that a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    # Spreadsheet programs skip leading spaces and read look-alikes such as the full-width
+    # equals sign (U+FF1D) as the plain one; NFKC maps such look-alikes to the signs they mean.
+    first = unicodedata.normalize("NFKC", value.lstrip()[:1])
+    if value.startswith(FORMULA_STARTS) or first.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _condition_text(condition: dict | None) -> str:
@@ -187,8 +190,9 @@ def _condition_text(condition: dict | None) -> str:
 def assessment_csv(state: AssessmentState) -> str:
     """One row per question of the checklist, answered or not, under a header row.
 
-    Cells a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) get a
-    leading apostrophe: notes and links are user text, and funders open these files in Excel.
+    Cells a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first, also
+    after spaces or as a full-width look-alike such as U+FF1D) get a leading apostrophe: notes and
+    links are user text, and funders open these files in Excel.
     Save the text as UTF-8 with a byte order mark ("utf-8-sig") so that Excel reads accents.
     """
     flags = state.assessment.checklist.flags
@@ -366,8 +370,8 @@ def _links(check: _Checker, node: dict, where: str) -> tuple[str, ...] | None:
     if not isinstance(links, list):
         check.add(path, f"must be a list of web addresses, not {_kind(links)}")
         return None
-    if len(links) > MAX_LINKS:
-        check.add(path, f"has {len(links)} links; the limit is {MAX_LINKS}")
+    if len(links) > Answer.MAX_LINKS:
+        check.add(path, f"has {len(links)} links; the limit is {Answer.MAX_LINKS}")
         return None
     ok = True
     for index, link in enumerate(links):
@@ -445,8 +449,8 @@ def _check_answer(
         rating = ""
     elif not isinstance(rating, str):
         check.add(_join(where, "rating"), f"must be a rating key or null, not {_kind(rating)}")
-    justification = check.text(node, "na_justification", where, MAX_JUSTIFICATION)
-    note = check.text(node, "evidence_note", where, MAX_NOTE)
+    justification = check.text(node, "na_justification", where, Answer.MAX_JUSTIFICATION)
+    note = check.text(node, "evidence_note", where, Answer.MAX_NOTE)
     links = _links(check, node, where)
     if len(check.problems) > before or question is None or checklist is None:
         return None

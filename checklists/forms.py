@@ -10,7 +10,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import normalise_email
-from .models import Action, ChecklistVersion, Organisation, Project, Question, User
+from .models import Action, Answer, ChecklistVersion, Organisation, Project, Question, User
 
 
 class SignupForm(auth_forms.BaseUserCreationForm):
@@ -162,19 +162,17 @@ def answer_fingerprint(rating: str, na_justification: str, note: str, links) -> 
 class AnswerForm(forms.Form):
     """One question's answer. The hidden `revision` and `seen` fields detect stale saves."""
 
-    MAX_LINKS = 10
-
     rating = forms.ChoiceField(required=False, widget=forms.RadioSelect)
     na_justification = forms.CharField(
         label=_("Why it does not apply"),
         required=False,
-        max_length=2000,
+        max_length=Answer.MAX_JUSTIFICATION,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     evidence_note = forms.CharField(
         label=_("Evidence and notes"),
         required=False,
-        max_length=5000,
+        max_length=Answer.MAX_NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What shows this is in place: documents, records, who is responsible."),
     )
@@ -242,10 +240,10 @@ class AnswerForm(forms.Form):
     def clean_evidence_links(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
         links = [line for line in lines if line]
-        if len(links) > self.MAX_LINKS:
+        if len(links) > Answer.MAX_LINKS:
             raise forms.ValidationError(
                 _("Give at most %(n)d links; put the rest in one shared folder.")
-                % {"n": self.MAX_LINKS}
+                % {"n": Answer.MAX_LINKS}
             )
         validate = URLValidator(schemes=["http", "https"])
         for link in links:
@@ -271,7 +269,12 @@ class AnswerForm(forms.Form):
                 "evidence_note",
                 _("Add a note or a link showing the evidence, or choose “In place”."),
             )
-        if rating == "not_applicable" and not data.get("na_justification"):
+        # A justification refused as too long is not also reported as missing.
+        if (
+            rating == "not_applicable"
+            and "na_justification" not in self.errors
+            and not data.get("na_justification")
+        ):
             self.add_error("na_justification", _("Say why this question does not apply."))
         return data
 

@@ -434,6 +434,11 @@ class Assessment(models.Model):
 class Answer(models.Model):
     """The team's answer to one question; no row means the question is unanswered."""
 
+    # An answer's limits, in one place: the form, the services and the file import read them.
+    MAX_JUSTIFICATION = 2000
+    MAX_NOTE = 5000
+    MAX_LINKS = 10
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(
@@ -442,8 +447,10 @@ class Answer(models.Model):
         blank=True,
         help_text=_("A key of the version's rating scale, not_applicable, or empty."),
     )
-    na_justification = models.TextField(_("why it does not apply"), blank=True, max_length=2000)
-    evidence_note = models.TextField(_("evidence"), blank=True, max_length=5000)
+    na_justification = models.TextField(
+        _("why it does not apply"), blank=True, max_length=MAX_JUSTIFICATION
+    )
+    evidence_note = models.TextField(_("evidence"), blank=True, max_length=MAX_NOTE)
     evidence_links = models.JSONField(_("evidence links"), default=list, blank=True)
     answered_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("answered by")
@@ -509,3 +516,30 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.key}: {self.get_status_display()}"
+
+
+class RenderedDocument(models.Model):
+    """A document rendered once and then served as stored, such as a blank checklist PDF.
+
+    The key is a hash of everything the bytes depend on, so a row is never out of date: a new
+    checklist version, language, template, stylesheet or renderer gives a new key. Rows whose
+    key is no longer asked for can be deleted at any time; they would be rendered again.
+    """
+
+    key = models.CharField(
+        _("key"),
+        max_length=64,
+        unique=True,
+        help_text=_("SHA-256 of everything the content depends on."),
+    )
+    content = models.BinaryField(_("content"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"), help_text=_("In bytes."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendered document")
+        verbose_name_plural = _("rendered documents")
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]} ({self.content_type}, {self.size} bytes)"

@@ -37,7 +37,8 @@ def get_checklist_version(slug: str, version: str) -> ChecklistVersion:
     return get_object_or_404(ChecklistVersion.objects.defer("document"), slug=slug, version=version)
 
 
-def _permissions(role: str | None) -> frozenset[str]:
+def role_permissions(role: str | None) -> frozenset[str]:
+    """What a member with this role may do; nothing for someone who is not a member."""
     return ROLE_PERMISSIONS.get(role, frozenset())
 
 
@@ -73,7 +74,7 @@ def _membership_role(queryset, memberships: str, user: User):
 
 def get_organisation_for(user: User, pk: int, perm: str = VIEW) -> Organisation:
     organisation = _one(_membership_role(Organisation.objects, "memberships", user), user, pk)
-    _check(_permissions(organisation.role), perm)
+    _check(role_permissions(organisation.role), perm)
     return organisation
 
 
@@ -86,7 +87,7 @@ def get_project_for(user: User, pk: int, perm: str = VIEW) -> Project:
         user,
         pk,
     )
-    project.permissions = _permissions(project.role)
+    project.permissions = role_permissions(project.role)
     _check(project.permissions, perm)
     return project
 
@@ -109,7 +110,7 @@ def get_assessment_for(user: User, pk: int, perm: str = VIEW) -> Assessment:
         pk,
     )
     assessment.checklist = checklist_version(assessment.checklist_id)
-    assessment.permissions = _permissions(assessment.role)
+    assessment.permissions = role_permissions(assessment.role)
     _check(assessment.permissions, perm)
     if perm == EDIT and assessment.is_submitted:
         raise PermissionDenied(

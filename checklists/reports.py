@@ -7,19 +7,24 @@ URLs come from disk through the staticfiles finders, and every other URL is refu
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
 import logging
 import mimetypes
 import os
 import posixpath
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -156,13 +161,18 @@ def outlined_text_svg(text: str, *, colour: str = "#a4262c", opacity: float = 0.
 
 @functools.cache
 def _bold_font_file() -> str:
+    return _font_file("DejaVu Sans:bold")
+
+
+def _font_file(pattern: str) -> str:
+    """The font file that fontconfig, and so WeasyPrint, picks for `pattern`, or ""."""
     import shutil
     import subprocess
 
     if not shutil.which("fc-match"):
         return ""
     found = subprocess.run(
-        ["fc-match", "--format=%{file}", "DejaVu Sans:bold"],
+        ["fc-match", "--format=%{file}", pattern],
         capture_output=True,
         text=True,
         check=False,
@@ -260,7 +270,11 @@ def blank_checklist_context(version: ChecklistVersion) -> dict[str, Any]:
 def blank_checklist_pdf(
     version: ChecklistVersion, *, generated_at: datetime | None = None
 ) -> bytes:
-    """A printable checklist with boxes to tick and lines to write on, for offline workshops."""
+    """A printable checklist with boxes to tick and lines to write on, for offline workshops.
+
+    Dated when the version was published (`generated_at` aside), not when it is rendered: the
+    same version gives the same bytes, so that they can be stored (blank_checklist_key).
+    """
     html = render_to_string("checklists/pdf/blank_checklist.html", blank_checklist_context(version))
     title = _("%(title)s (version %(version)s): blank checklist for workshops") % {
         "title": version.title,
@@ -272,8 +286,99 @@ def blank_checklist_pdf(
         title=title,
         language=version.language,
         description=version.subtitle or None,
-        generated_at=generated_at,
+        generated_at=generated_at or version.loaded_at,
     )
+
+
+# What the blank checklist's bytes depend on, besides its version and the language: these
+# templates, its stylesheets (BLANK_CHECKLIST_CSS), the code that fills them, the translations,
+# the fonts and the libraries that lay them out. tests/test_blank_pdf.py checks that every
+# template and static file read while rendering is among them.
+BLANK_CHECKLIST_TEMPLATES = (
+    "checklists/pdf/blank_checklist.html",
+    "checklists/pdf/base.html",
+    "checklists/_condition.html",
+)
+RENDERER_MODULES = (
+    "checklists.reports",
+    "checklists.catalog",
+    "checklists.models",
+    "checklists.templatetags.westcheck",
+)
+RENDERER_PACKAGES = (
+    "django",
+    "weasyprint",
+    "pydyf",
+    "fonttools",
+    "tinycss2",
+    "cssselect2",
+    "tinyhtml5",
+    "pyphen",
+    "pillow",
+)
+FONT_PATTERNS = (
+    "DejaVu Sans",
+    "DejaVu Sans:bold",
+    "DejaVu Sans:italic",
+    "DejaVu Sans:bold:italic",
+)
+
+
+def inputs_fingerprint(files: dict[str, str], versions: dict[str, str]) -> str:
+    """A SHA-256 of files' bytes and of package versions.
+
+    Files are named by what they are ("template:checklists/pdf/base.html"), not by where they
+    are on disk: every host of a deployment gives the same fingerprint.
+    """
+    digest = hashlib.sha256()
+    for name, path in sorted(files.items()):
+        digest.update(f"{name}\0".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
+    for name, version in sorted(versions.items()):
+        digest.update(f"{name}\0{version}\0".encode())
+    return digest.hexdigest()
+
+
+def blank_checklist_inputs() -> tuple[dict[str, str], dict[str, str]]:
+    """The files (by name) and the package versions the blank checklist's bytes depend on."""
+    files = {
+        f"template:{name}": get_template(name).origin.name for name in BLANK_CHECKLIST_TEMPLATES
+    }
+    files |= {f"static:{name}": static_path(name) for name in BLANK_CHECKLIST_CSS}
+    files |= {f"module:{name}": importlib.util.find_spec(name).origin for name in RENDERER_MODULES}
+    files |= {
+        f"locale:{path.relative_to(root)}": str(path)
+        for root in map(Path, settings.LOCALE_PATHS)
+        for path in root.glob("*/LC_MESSAGES/*.mo")
+    }
+    files |= {f"font:{pattern}": path for pattern in FONT_PATTERNS if (path := _font_file(pattern))}
+    versions = {name: importlib.metadata.version(name) for name in RENDERER_PACKAGES}
+    return files, versions
+
+
+@functools.cache
+def blank_checklist_fingerprint() -> str:
+    """The blank checklist renderer's fingerprint, worked out once per process: a deployment
+    that changes any of its inputs starts new processes."""
+    return inputs_fingerprint(*blank_checklist_inputs())
+
+
+def blank_checklist_key(version: ChecklistVersion) -> str:
+    """The key under which the blank checklist is stored: a SHA-256 of everything its bytes
+    depend on, in the language of the request."""
+    # In development, the renderer is looked at every time, so that an edit shows at once.
+    renderer = (
+        inputs_fingerprint(*blank_checklist_inputs())
+        if settings.DEBUG
+        else blank_checklist_fingerprint()
+    )
+    parts = [
+        "blank-checklist",
+        version.content_hash,
+        _w3c_datetime(version.loaded_at),  # the PDF's date
+        translation.get_language(),
+        renderer,
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 # --- The assessment readiness report -----------------------------------------------------

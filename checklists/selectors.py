@@ -87,8 +87,8 @@ def dashboard_projects(user: User) -> list[Project]:
     """The projects of the user's organisations, each with its latest assessment (3 queries).
 
     `project.latest` is that assessment, with its `progress`, or None; `project.assessment_count`
-    counts them all. Only the latest are loaded: a project with a long history costs no more
-    than a new one.
+    counts them all; `project.role` is the user's role in its organisation. Only the latest are
+    loaded: a project with a long history costs no more than a new one.
     """
     assessments = Assessment.objects.filter(project=OuterRef("pk"))
     # Subqueries rather than a join with GROUP BY: a GROUP BY over every selected column took
@@ -108,6 +108,7 @@ def dashboard_projects(user: User) -> list[Project]:
             "organisation__name",
         )
         .annotate(
+            role=F("organisation__memberships__role"),
             latest_pk=Subquery(assessments.order_by("-created_at", "-pk").values("pk")[:1]),
             assessment_count=Coalesce(
                 Subquery(

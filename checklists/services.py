@@ -278,8 +278,7 @@ def validate_answer(change: AnswerChange, scoring: dict, profile: dict) -> None:
         )
 
 
-MAX_EVIDENCE_LINKS = 10
-TEXT_LIMITS = {"na_justification": 2000, "evidence_note": 5000}
+TEXT_LIMITS = {"na_justification": Answer.MAX_JUSTIFICATION, "evidence_note": Answer.MAX_NOTE}
 
 
 def _validate_answer_text(change: AnswerChange) -> None:
@@ -291,9 +290,9 @@ def _validate_answer_text(change: AnswerChange) -> None:
                 _("Question %(key)s: the text is longer than %(limit)d characters.")
                 % {"key": key, "limit": limit}
             )
-    if len(change.evidence_links) > MAX_EVIDENCE_LINKS:
+    if len(change.evidence_links) > Answer.MAX_LINKS:
         raise ValidationError(
-            _("Question %(key)s: give at most %(n)d links.") % {"key": key, "n": MAX_EVIDENCE_LINKS}
+            _("Question %(key)s: give at most %(n)d links.") % {"key": key, "n": Answer.MAX_LINKS}
         )
     validate = URLValidator(schemes=["http", "https"])
     for link in change.evidence_links:

@@ -3,16 +3,25 @@
 import re
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import LogoutView
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +32,7 @@ from . import services
 from .accounts import normalise_email
 from .catalog import catalog, question_fragments
 from .content import evaluate_condition
+from .downloads import private_download, public_document
 from .forms import (
     AnswerForm,
     AssessmentStartForm,
@@ -42,6 +52,7 @@ from .permissions import (
     get_assessment_for,
     get_checklist_version,
     get_project_for,
+    role_permissions,
 )
 from .selectors import (
     assessment_progress,
@@ -64,13 +75,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
+    projects = dashboard_projects(request.user)
+    for project in projects:
+        project.can_edit = EDIT in role_permissions(project.role)
     return render(
         request,
         "checklists/dashboard.html",
-        {
-            "memberships": dashboard_memberships(request.user),
-            "projects": dashboard_projects(request.user),
-        },
+        {"memberships": dashboard_memberships(request.user), "projects": projects},
     )
 
 
@@ -128,13 +139,18 @@ def checklist_detail(request: HttpRequest, slug: str, version: str) -> HttpRespo
 
 
 def checklist_blank_pdf(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    """The blank checklist: rendered once for each version, language and renderer, and then
+    served from the database to every process (reports.blank_checklist_key)."""
     from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
 
     checklist = get_checklist_version(slug, version)
-    response = HttpResponse(reports.blank_checklist_pdf(checklist), content_type="application/pdf")
-    filename = f"{checklist.slug}-{checklist.version}-blank.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return public_document(
+        request,
+        key=reports.blank_checklist_key(checklist),
+        render=lambda: reports.blank_checklist_pdf(checklist),
+        content_type="application/pdf",
+        filename=f"{checklist.slug}-{checklist.version}-blank.pdf",
+    )
 
 
 @require_GET
@@ -603,9 +619,34 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """400 with the reason, so that a refused form says what was wrong (and that nothing changed)."""
-    message = exception.args[0] if getattr(exception, "args", None) else ""
-    return render(request, "400.html", {"exception": message}, status=400)
+    """400 with the reason, so that a refused form says what was wrong (and that nothing changed).
+
+    Only the app's own refusals (BadRequest) are worded for people; Django's, such as a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE, name settings and internals, so they get words of ours.
+    """
+    if isinstance(exception, RequestDataTooBig):
+        context = {
+            "title": _("Too much to send"),
+            "exception": _(
+                "What you sent is too large: at most %(size)s can be sent at once. Nothing was saved."
+            )
+            % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+            "advice": _(
+                "Shorten the longest notes, or put long documents in a shared folder and link to them, then save again."
+            ),
+        }
+        return render(request, "400.html", context, status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        context = {
+            "exception": _(
+                "This form sent more fields than any page of westcheck has, so it was not read."
+            )
+        }
+    elif isinstance(exception, BadRequest) and exception.args:
+        context = {"exception": exception.args[0]}
+    else:
+        context = {}
+    return render(request, "400.html", context, status=400)
 
 
 # --- Reports, actions, verification, exports -------------------------------------------------
@@ -636,13 +677,12 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from .data_exchange import export_filename
 
     assessment = get_assessment_for(request.user, pk, VIEW)
-    response = HttpResponse(
-        reports.assessment_report_pdf(assessment), content_type="application/pdf"
+    return private_download(
+        reports.assessment_report_pdf(assessment),
+        content_type="application/pdf",
+        filename=export_filename(assessment, "pdf", kind="report"),
+        inline=True,
     )
-    response["Content-Disposition"] = (
-        f'inline; filename="{export_filename(assessment, "pdf", kind="report")}"'
-    )
-    return response
 
 
 @login_required
@@ -749,7 +789,6 @@ def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         body, content_type = assessment_json(state).encode(), "application/json"
     else:
         raise Http404
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(assessment, fmt)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(
+        body, content_type=content_type, filename=export_filename(assessment, fmt)
+    )

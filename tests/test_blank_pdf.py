@@ -230,3 +230,207 @@ def test_importing_reports_does_not_import_weasyprint():
     )
     assert result.stdout.strip() == "False", result.stderr
     assert reports._weasyprint() is reports._weasyprint()
+
+
+# --- Served once rendered ------------------------------------------------------------------
+
+BLANK_URL = "/checklists/west-operations-checklist/2019-03/blank.pdf"
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[str]:
+    """The titles of the PDFs WeasyPrint is asked to render, one per rendering."""
+    calls = []
+    real_render_pdf = reports.render_pdf
+
+    def counting(html, **kwargs):
+        calls.append(kwargs["title"])
+        return real_render_pdf(html, **kwargs)
+
+    monkeypatch.setattr(reports, "render_pdf", counting)
+    return calls
+
+
+@pytest.fixture
+def fresh_fingerprint():
+    """Each test works out the renderer's fingerprint anew, and leaves none behind."""
+    fingerprint = reports.blank_checklist_fingerprint  # a test may replace it
+    fingerprint.cache_clear()
+    yield
+    fingerprint.cache_clear()
+
+
+def test_blank_pdf_is_rendered_once_then_served_from_the_database(client, renders):
+    first = client.get(BLANK_URL)
+    second = client.get(BLANK_URL)
+    assert len(renders) == 1
+    assert first.status_code == second.status_code == 200
+    assert first.content.startswith(b"%PDF-")
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{64}"', first["ETag"])  # strong: not W/"..."
+    assert second["Cache-Control"] == "public, max-age=86400"
+    assert second["Content-Type"] == "application/pdf"
+    assert second["Content-Disposition"] == (
+        'inline; filename="west-operations-checklist-2019-03-blank.pdf"'
+    )
+    from checklists.models import RenderedDocument
+
+    stored = RenderedDocument.objects.get()
+    assert f'"{stored.key}"' == first["ETag"]
+    assert (bytes(stored.content), stored.size) == (first.content, len(first.content))
+    assert stored.content_type == "application/pdf"
+
+
+def test_a_browser_that_has_the_blank_pdf_gets_a_304_without_the_pdf_being_read(
+    client, renders, django_assert_num_queries
+):
+    etag = client.get(BLANK_URL)["ETag"]
+    # 1. the checklist version: its content hash is part of the ETag.
+    with django_assert_num_queries(1):
+        response = client.get(BLANK_URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == "public, max-age=86400"
+    assert len(renders) == 1
+
+
+def test_serving_a_stored_blank_pdf_takes_two_queries(client, django_assert_num_queries):
+    client.get(BLANK_URL)
+    # 1. the checklist version, 2. the stored PDF's bytes.
+    with django_assert_num_queries(2):
+        response = client.get(BLANK_URL)
+    assert response.status_code == 200
+
+
+def test_blank_pdf_is_not_compressed_again_and_keeps_a_strong_etag(client):
+    # Its streams are compressed already; gzip would weaken the ETag to W/"...".
+    response = client.get(BLANK_URL, HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in response
+    assert not response["ETag"].startswith("W/")
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_a_new_renderer_renders_the_blank_pdf_again(
+    client, renders, monkeypatch, fresh_fingerprint
+):
+    old = client.get(BLANK_URL)
+    monkeypatch.setattr(reports, "blank_checklist_fingerprint", lambda: "a new template")
+    new = client.get(BLANK_URL)
+    assert len(renders) == 2
+    assert new["ETag"] != old["ETag"]
+    # A browser holding the old PDF gets the new one.
+    assert client.get(BLANK_URL, HTTP_IF_NONE_MATCH=old["ETag"]).status_code == 200
+    assert len(renders) == 2
+    from checklists.models import RenderedDocument
+
+    assert RenderedDocument.objects.count() == 2
+
+
+def test_two_first_requests_at_once_both_get_the_pdf(client, monkeypatch):
+    """Two processes may both find nothing stored and both render. The second one's insert
+    meets the first one's row: it serves that row, and stores nothing."""
+    from django.db.models import QuerySet
+
+    from checklists.models import RenderedDocument
+
+    real_pdf, real_get = reports.blank_checklist_pdf, QuerySet.get
+    theirs = []
+
+    def render_while_another_process_stores_it(version, **kwargs):
+        body = real_pdf(version, **kwargs)
+        theirs.append(body + b"% rendered by the other process\n")
+        RenderedDocument.objects.create(
+            key=reports.blank_checklist_key(version),
+            content=theirs[0],
+            content_type="application/pdf",
+            size=len(theirs[0]),
+        )
+        return body
+
+    def get_too_early_to_see_it(queryset, *args, **kwargs):
+        # The other process commits between this process's look-up and its insert.
+        if queryset.model is RenderedDocument and len(theirs) == 1:
+            theirs.append("looked")
+            raise RenderedDocument.DoesNotExist
+        return real_get(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(reports, "blank_checklist_pdf", render_while_another_process_stores_it)
+    monkeypatch.setattr(QuerySet, "get", get_too_early_to_see_it)
+    response = client.get(BLANK_URL)
+    assert response.status_code == 200
+    assert response.content == theirs[0]
+    assert RenderedDocument.objects.count() == 1
+
+
+def test_blank_pdf_carries_the_date_its_version_was_published_not_the_time_of_rendering():
+    version = bundled_version()
+    metadata = PdfReader(io.BytesIO(reports.blank_checklist_pdf(version))).metadata
+    published = version.loaded_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%SZ")
+    assert metadata["/CreationDate"] == metadata["/ModDate"] == published
+
+
+def test_renderer_fingerprint_follows_the_bytes_of_its_files_not_where_they_are(tmp_path):
+    template = tmp_path / "one" / "blank.html"
+    template.parent.mkdir()
+    template.write_bytes(b"<p>Tick one box.</p>")
+    versions = {"weasyprint": "70.0"}
+    before = reports.inputs_fingerprint({"template:blank.html": str(template)}, versions)
+    moved = tmp_path / "two" / "blank.html"
+    moved.parent.mkdir()
+    moved.write_bytes(template.read_bytes())
+    assert reports.inputs_fingerprint({"template:blank.html": str(moved)}, versions) == before
+    template.write_bytes(b"<p>Tick one box only.</p>")
+    assert reports.inputs_fingerprint({"template:blank.html": str(template)}, versions) != before
+    assert (
+        reports.inputs_fingerprint({"template:blank.html": str(moved)}, {"weasyprint": "71.0"})
+        != before
+    )
+
+
+def test_editing_a_template_of_the_blank_checklist_changes_its_key(
+    settings, tmp_path, fresh_fingerprint
+):
+    version = bundled_version()
+    before = reports.blank_checklist_key(version)
+    assert reports.blank_checklist_key(version) == before
+    # The same template, one line longer, found first.
+    edited = tmp_path / "checklists" / "pdf" / "base.html"
+    edited.parent.mkdir(parents=True)
+    original = BASE_DIR / "templates" / "checklists" / "pdf" / "base.html"
+    edited.write_bytes(original.read_bytes() + b"\n")
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    reports.blank_checklist_fingerprint.cache_clear()
+    assert reports.blank_checklist_key(version) != before
+
+
+def test_every_file_the_blank_checklist_reads_is_in_its_fingerprint(monkeypatch):
+    """A template or a static file added to the blank checklist must join the renderer's
+    fingerprint (reports.blank_checklist_inputs), or a stored PDF would outlive a change."""
+    from django.test.signals import template_rendered
+
+    templates, static_files = set(), set()
+
+    def on_render(sender, template, **kwargs):
+        templates.add(template.origin.name)
+
+    real_static_file_path = reports.static_file_path
+
+    def spy(url):
+        path = real_static_file_path(url)
+        static_files.add(path)
+        return path
+
+    monkeypatch.setattr(reports, "static_file_path", spy)
+    template_rendered.connect(on_render)
+    try:
+        reports.blank_checklist_pdf(bundled_version())
+    finally:
+        template_rendered.disconnect(on_render)
+    inputs = set(reports.blank_checklist_inputs()[0].values())
+    assert templates
+    assert templates <= inputs
+    assert static_files
+    assert static_files <= inputs

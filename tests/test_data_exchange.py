@@ -248,6 +248,43 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(assessment):
         assert data_exchange._cell(start + "1") == "'" + start + "1"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\uff1d1+1",  # full-width equals sign
+        "\uff0b1",  # full-width plus sign
+        "\uff0d1",  # full-width hyphen-minus
+        "\uff20SUM(A1)",  # full-width commercial at
+        "\ufe66HYPERLINK(A1)",  # small equals sign
+        " =1+1",
+        "  +1",
+        "\u00a0-1",  # no-break space
+        "\u3000\uff1d1+1",  # ideographic space, then a full-width equals sign
+    ],
+)
+def test_csv_neutralises_look_alike_and_indented_formula_starts(value):
+    # Spreadsheet programs read the full-width forms as the plain signs, and skip spaces.
+    assert data_exchange._cell(value) == "'" + value
+
+
+def test_a_note_starting_with_a_full_width_equals_sign_is_text_in_the_csv(assessment, owner):
+    question = assessment.checklist.questions.get(key="1.3")
+    answer = Answer.objects.get(assessment=assessment, question=question)
+    note = '\uff1dHYPERLINK("http://evil.example/", "Evidence")'
+    change = services.AnswerChange(
+        question=question, rating="planned", evidence_note=note, expected_revision=answer.revision
+    )
+    services.answers_record(assessment=assessment, user=owner, changes=[change])
+    rows = list(csv.reader(io.StringIO(assessment_csv(assessment_state(assessment)))))
+    by_key = {row[1]: row for row in rows[1:]}
+    assert by_key["1.3"][rows[0].index("evidence_note")] == "'" + note
+
+
+@pytest.mark.parametrize("value", ["\uff37orkers asked", "5 workers", "Notes: =1", ""])
+def test_csv_leaves_ordinary_text_alone(value):
+    assert data_exchange._cell(value) == value
+
+
 def test_csv_says_why_a_question_does_not_apply(plain_project, checklist, owner):
     assessment = services.assessment_start(
         project=plain_project, checklist=checklist, title="Baseline", started_by=owner

@@ -193,6 +193,57 @@ def test_pdf_has_metadata_and_an_outline(gappy):
     assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, 1))
 
 
+def _page_lines(page) -> list[str]:
+    """The lines of text of a PDF page from the top down, each of its pieces left to right."""
+    pieces: list[tuple[float, float, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            pieces.append((y, x, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    lines: list[list[tuple[float, float, str]]] = []
+    for piece in sorted(pieces, reverse=True):
+        # Pieces of one line sit within a point or two of each other; lines are 10 points apart.
+        if lines and lines[-1][0][0] - piece[0] < 3:
+            lines[-1].append(piece)
+        else:
+            lines.append([piece])
+    return [" ".join(text for _y, _x, text in sorted(line, key=lambda p: p[1])) for line in lines]
+
+
+@pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
+def test_running_header_names_the_part_or_section_a_page_opens_with(gappy, owner, submitted):
+    if submitted:  # no watermark
+        services.assessment_submit(assessment=gappy, user=owner)
+    fresh = Assessment.objects.select_related(
+        "project__organisation", "checklist", "submitted_by"
+    ).get(pk=gappy.pk)
+    reader = PdfReader(io.BytesIO(assessment_report_pdf(fresh, generated_at=WHEN)))
+    parts = ["Verdict and blocking gaps", "Scores", "Action plan", "Appendix: every answer"]
+    sections = [f"{s.key}. {s.title}" for s in assessment_state(fresh).sections]
+    headings = [*parts, *sections, "Method"]
+    carried_over = None  # the last part or section begun on an earlier page
+    opened_in_the_middle = 0
+    for number, page in enumerate(reader.pages[1:], start=2):
+        header, *body = _page_lines(page)
+        # The header line is the assessment's title on the left, the running title on the right.
+        title = header.removeprefix("Baseline").removeprefix(" · DRAFT").strip()
+        begun_here = [line for line in body if line in headings]
+        if body[0] in headings:
+            assert title == body[0], f"page {number}"
+        else:
+            # The page goes on with a part or section from the page before: that is its title,
+            # even when another one begins further down.
+            assert title == carried_over, f"page {number}"
+            opened_in_the_middle += bool(begun_here)
+        carried_over = begun_here[-1] if begun_here else carried_over
+    # The report has such pages, or the test has tested nothing.
+    assert opened_in_the_middle >= 2
+
+
 def test_footer_hash_is_the_integrity_hash_and_verification_accepts_it(client, owner, gappy):
     digest = integrity_hash(assessment_state(gappy))
     short = " ".join(digest[i : i + 4] for i in range(0, 16, 4))
@@ -374,6 +425,22 @@ def test_outsiders_get_404_for_reports_exports_and_verification(
     assert not gappy.actions.exists()
     client.logout()
     assert client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args])).status_code == 302
+
+
+@pytest.mark.parametrize(("name", "args"), REPORT_ENDPOINTS)
+def test_no_browser_or_proxy_keeps_a_copy_of_a_downloaded_report_or_export(
+    client, owner, gappy, name, args
+):
+    client.force_login(owner)
+    response = client.get(reverse(f"checklists:{name}", args=[gappy.pk, *args]))
+    assert response.status_code == 200
+    if response["Content-Type"].startswith("text/html"):
+        # A page may be kept by the browser, and is checked again before it is shown.
+        assert response["Cache-Control"] == "private, no-cache"
+    else:
+        # A file holds the answers and notes of the assessment: nothing may store it.
+        assert response["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response
 
 
 def test_members_download_the_pdf(client, owner, gappy):

@@ -54,6 +54,14 @@ def test_security_headers(client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
+def test_a_request_for_another_host_is_refused_without_naming_settings(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "That request could not be understood" in response.text
+    assert "ALLOWED_HOSTS" not in response.text
+    assert "evil.example" not in response.text
+
+
 def test_pages_load_no_third_party_resources(client):
     for url in ["/", reverse("login"), reverse("signup")]:
         html = client.get(url).text

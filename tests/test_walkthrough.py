@@ -748,6 +748,30 @@ def test_question_that_does_not_apply_is_400(as_owner, assessment):
     assert _refused(as_owner, assessment, autosave, "2").status_code == 400
 
 
+def test_a_post_over_the_size_limit_is_413_with_a_plain_message(as_owner, answered, settings):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert limit == 2_621_440  # Django's default: 2.5 MB
+    data = section_data(answered, "3", {"3.4": EVIDENCE | {"evidence_note": "x" * limit}})
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 413
+    text = response.text.replace("\N{NO-BREAK SPACE}", " ")
+    assert "What you sent is too large: at most 2.5 MB can be sent at once" in text
+    assert "Nothing was saved." in text
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" not in text
+    assert "Request body exceeded" not in text
+
+
+def test_a_post_with_too_many_fields_is_refused_with_a_plain_message(as_owner, answered, settings):
+    data = section_data(answered, "3", {"3.1": "in_place"})
+    data |= {f"extra-{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)}
+    response = _refused(as_owner, answered, data)
+    assert response.status_code == 400
+    assert "This form sent more fields than any page of westcheck has" in response.text
+    assert "Nothing was changed." in response.text
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" not in response.text
+    assert "The number of GET/POST parameters exceeded" not in response.text
+
+
 @pytest.mark.parametrize(
     ("key", "value", "field", "message"),
     [
@@ -827,6 +851,22 @@ def test_too_long_evidence_note_is_not_also_reported_as_missing(as_owner, answer
     assert fields["errors"]["evidence_note"] == [
         "Ensure this value has at most 5000 characters (it has 5001)."
     ]
+
+
+def test_too_long_justification_is_not_also_reported_as_missing(as_owner, assessment):
+    value = {"rating": "not_applicable", "na_justification": "x" * 2001}
+    response = _refused(as_owner, assessment, section_data(assessment, "2", {"2.1": value}), "2")
+    assert response.status_code == 422
+    assert "Ensure this value has at most 2000 characters (it has 2001)." in response.text
+    assert "Say why this question does not apply." not in response.text
+    fields = next(q.fields for q in response.context["section"].questions if q.key == "2.1")
+    assert fields["errors"] == {
+        "na_justification": ["Ensure this value has at most 2000 characters (it has 2001)."]
+    }
+    autosave = _refused(as_owner, assessment, autosave_data(assessment, "2.1", value), "2")
+    assert autosave.json()["errors"] == {
+        "na_justification": ["Ensure this value has at most 2000 characters (it has 2001)."]
+    }
 
 
 def test_questions_sent_back_as_shown_are_neither_checked_nor_saved(as_owner, assessment):
@@ -1310,6 +1350,26 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     assert response.text.count(">Follow-up</a>") == 4
     assert response.text.count(">Baseline</a>") == 0
     assert response.text.count("1 earlier assessment</a>") == 4
+
+
+def test_only_people_who_may_start_an_assessment_are_offered_to_start_one(
+    as_owner, as_editor, as_viewer, project
+):
+    url = reverse("checklists:dashboard")
+    start = reverse("checklists:assessment-create", args=[project.pk])
+    # In turns, so that no one is shown a list drawn for someone with other rights.
+    for client, may_start in [
+        (as_viewer, False),
+        (as_owner, True),
+        (as_viewer, False),
+        (as_editor, True),
+    ]:
+        page = client.get(url).text
+        assert "No assessment yet." in page
+        assert (f'href="{start}"' in page) is may_start
+        assert ("Start one" in page) is may_start
+    # The link would only have led a viewer to a refusal.
+    assert as_viewer.get(start).status_code == 403
 
 
 def test_dashboard_shows_every_change_at_once(

@@ -145,7 +145,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Pages compressed for slow connections (Django adds random padding against BREACH).
-    "django.middleware.gzip.GZipMiddleware",
+    "westcheck.middleware.PageGZipMiddleware",
     "westcheck.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags on pages, so that a browser revisiting an unchanged page gets a 304 and no body.
