@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -247,6 +248,50 @@ def render_pdf(
         metadata.description = description
     metadata.created = metadata.modified = _w3c_datetime(generated_at or timezone.now())
     return document.write_pdf(finisher=_open_with_outline, **PDF_OPTIONS)
+
+
+# Rendered PDFs are kept in the cache under a hash of their whole input, so an entry can never
+# be out of date: a changed answer, plan, name or report date changes the HTML and so the key.
+# With REDIS_URL every process shares them; without it each keeps its own.
+PDF_CACHE_SECONDS = 3600
+
+
+def reused_pdf(html: str, *, stylesheets: tuple[str, ...], **metadata) -> bytes:
+    """render_pdf(html, ...), or the same bytes rendered before from the very same input.
+
+    A person on a slow link who downloads a report again, or twice by mistake, gets it without
+    another second of WeasyPrint. A cache that cannot be reached only costs that second.
+    """
+    renderer = (
+        _pdf_renderer_fingerprint(stylesheets)
+        if not settings.DEBUG
+        else _pdf_renderer_fingerprint.__wrapped__(stylesheets)
+    )
+    parts = [html, list(stylesheets), sorted((k, str(v)) for k, v in metadata.items()), renderer]
+    key = "pdf:" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    try:
+        found = caches["default"].get(key)
+    except Exception:  # a cache server that is down: render as if it were empty
+        logger.warning("PDF cache unavailable; rendering", exc_info=True)
+        found = None
+    if found is not None:
+        return found
+    pdf = render_pdf(html, stylesheets=stylesheets, **metadata)
+    try:
+        caches["default"].set(key, pdf, PDF_CACHE_SECONDS)
+    except Exception:
+        logger.warning("PDF cache unavailable; not kept", exc_info=True)
+    return pdf
+
+
+@functools.cache
+def _pdf_renderer_fingerprint(stylesheets: tuple[str, ...]) -> str:
+    """What a PDF depends on besides its HTML: stylesheets, renderer code, fonts, libraries."""
+    files = {f"static:{name}": static_path(name) for name in stylesheets}
+    files |= {f"module:{name}": importlib.util.find_spec(name).origin for name in RENDERER_MODULES}
+    files |= {f"font:{pattern}": path for pattern in FONT_PATTERNS if (path := _font_file(pattern))}
+    versions = {name: importlib.metadata.version(name) for name in RENDERER_PACKAGES}
+    return inputs_fingerprint(files, versions)
 
 
 # --- The blank checklist ------------------------------------------------------------------
@@ -490,12 +535,18 @@ def assessment_report_context(
     }
 
 
-def assessment_report_pdf(assessment, *, generated_at: datetime | None = None) -> bytes:
+def assessment_report_pdf(
+    assessment, *, generated_at: datetime | None = None, reuse: bool = False
+) -> bytes:
+    """The readiness report as PDF bytes. With `reuse`, a report with the very same content
+    and report date (to the minute, as printed) is served as rendered before (reused_pdf)."""
+    if reuse:
+        generated_at = (generated_at or timezone.now()).replace(second=0, microsecond=0)
     context = assessment_report_context(assessment, generated_at=generated_at)
     if context["is_draft"]:
         context["draft_mark"] = mark_safe(outlined_text_svg(_("DRAFT")))  # noqa: S308 - paths
     html = render_to_string("checklists/pdf/assessment_report.html", context)
-    return render_pdf(
+    return (reused_pdf if reuse else render_pdf)(
         html,
         stylesheets=REPORT_CSS,
         # Named so that a folder of reports from several projects can be told apart.

@@ -678,7 +678,7 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     return private_download(
-        reports.assessment_report_pdf(assessment),
+        reports.assessment_report_pdf(assessment, reuse=True),
         content_type="application/pdf",
         filename=export_filename(assessment, "pdf", kind="report"),
         inline=True,

@@ -721,3 +721,76 @@ def test_every_reason_of_the_worked_example_shows_on_the_page_and_in_the_pdf(
         positions = [text.find(reason) for reason in reasons]
         assert -1 not in positions, [r for r, at in zip(reasons, positions, strict=True) if at < 0]
         assert positions == sorted(positions)
+
+
+def _count_renders(monkeypatch) -> list:
+    from checklists import reports
+
+    calls = []
+    render = reports.render_pdf
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "render_pdf", counting)
+    return calls
+
+
+def test_downloading_an_unchanged_report_again_does_not_render_it_again(
+    client, owner, gappy, monkeypatch
+):
+    renders = _count_renders(monkeypatch)
+    client.force_login(owner)
+    url = reverse("checklists:assessment-report-pdf", args=[gappy.pk])
+    first, second = client.get(url), client.get(url)
+    assert first.content == second.content
+    assert first.content.startswith(b"%PDF")
+    assert len(renders) == 1
+
+
+def test_a_changed_answer_shows_in_the_very_next_report_pdf(client, owner, gappy, monkeypatch):
+    renders = _count_renders(monkeypatch)
+    client.force_login(owner)
+    url = reverse("checklists:assessment-report-pdf", args=[gappy.pk])
+    before = client.get(url).content
+    questions = {q.key: q for q in catalog.catalog(gappy.checklist).questions}
+    services.answers_record(
+        assessment=gappy,
+        user=owner,
+        changes=[
+            services.AnswerChange(
+                question=questions["3.1"],
+                rating="in_place",
+                expected_revision=gappy.answers.get(question__key="3.1").revision,
+            )
+        ],
+    )
+    after = client.get(url).content
+    assert after != before
+    assert len(renders) == 2
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(after)).pages).replace(
+        "\n", " "
+    )
+    assert "Blocking gap in remedy: question 3.1" not in text
+
+
+def test_the_report_pdf_downloads_while_the_cache_server_is_down(
+    client, owner, gappy, settings, tmp_path
+):
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"unix://{tmp_path}/no-redis-here.sock",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    try:
+        client.force_login(owner)
+        response = client.get(reverse("checklists:assessment-report-pdf", args=[gappy.pk]))
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")
+    finally:
+        caches["default"].close()
