@@ -1690,3 +1690,40 @@ def test_an_answerer_renamed_in_the_admin_shows_with_the_new_name_at_once(
     page = as_viewer.get(url).text
     assert "Answered by Olivia Okafor" in page
     assert "Olivia Owner" not in page
+
+
+HOSTILE = '</textarea><script>alert("x")</script>"\' onmouseover="alert(1)'
+
+
+def test_what_people_type_is_shown_as_text_on_every_page_that_draws_it(
+    as_owner, as_viewer, owner, assessment
+):
+    record(
+        assessment,
+        owner,
+        {
+            "3.1": {"rating": "in_place_with_evidence", "evidence_note": HOSTILE},
+            "2.1": {"rating": "not_applicable", "na_justification": HOSTILE},
+        },
+    )
+    services.action_update(
+        assessment=assessment,
+        question=assessment.checklist.questions.get(key="3.2"),
+        owner=HOSTILE,
+        due_date=None,
+        status="open",
+        user=owner,
+    )
+    pages = [
+        as_owner.get(section_url(assessment, "3")).text,  # in a textarea
+        as_owner.get(section_url(assessment, "2")).text,
+        as_viewer.get(section_url(assessment, "3")).text,  # read-only
+        as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk])).text,
+        as_owner.get(reverse("checklists:assessment-actions", args=[assessment.pk])).text,
+        as_owner.get(reverse("checklists:assessment-report", args=[assessment.pk])).text,
+    ]
+    for page in pages:
+        assert "<script>" not in page
+        assert 'onmouseover="alert' not in page
+    assert "&lt;/textarea&gt;&lt;script&gt;" in pages[0]
+    assert "&lt;/textarea&gt;&lt;script&gt;" in pages[2]
