@@ -372,6 +372,10 @@ def answer_fields(question, scoring: dict, *, values: dict, errors=None) -> dict
         ],
         "errors": {name: list(messages) for name, messages in errors.items()},
     }
+    # Every input named, with no messages when it has none: a template's lookup of a missing
+    # key fails slowly, and the section page makes a dozen of them per question.
+    for name in ANSWER_FIELDS[:4]:
+        fields["errors"].setdefault(name, [])
     for name in ANSWER_FIELDS[1:]:
         value = values.get(name)
         fields[name] = "" if value is None else value

@@ -20,10 +20,13 @@ from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score
 class QuestionState:
     """A checklist question as one assessment sees it: its answer, whether it applies, its state.
 
-    Reads the question's own fields through to the shared, frozen QuestionInfo.
+    Carries the question's own fields, copied from the shared, frozen QuestionInfo rather than
+    read through `__getattr__`: templates look every attribute up by name, and a fallback that
+    runs only after a failed lookup made each of them several times slower.
     """
 
     def __init__(self, info: QuestionInfo):
+        self.__dict__.update(vars(info))
         self.info = info
         self.answer: Answer | None = None
         self.applies = True
@@ -31,8 +34,9 @@ class QuestionState:
         self.state = "unanswered"
         self.rating_label = ""
 
-    def __getattr__(self, name: str):
-        return getattr(self.info, name)
+    @property
+    def na_allowed(self) -> bool:
+        return self.info.na_allowed
 
 
 @dataclass
@@ -42,8 +46,17 @@ class SectionState:
     answered: int = 0
     applicable: int = 0
 
-    def __getattr__(self, name: str):
-        return getattr(self.info, name)
+    @property
+    def key(self) -> str:
+        return self.info.key
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @property
+    def intro(self) -> str:
+        return self.info.intro
 
 
 @dataclass
