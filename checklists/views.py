@@ -14,6 +14,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,6 +32,8 @@ from .forms import (
     SignupForm,
     answer_fields,
     answer_fingerprint,
+    answer_input_texts,
+    answer_inputs_html,
     bound_answer_fields,
 )
 from .models import Answer, ChecklistVersion
@@ -348,12 +351,12 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
     scoring = assessment.checklist.scoring
     labels = rating_labels(scoring)
     by_key = {form.question.key: form for form in forms}
-    tags = question_fragments(assessment.checklist, "checklists/_question_tags.html")
-    guidance = question_fragments(assessment.checklist, "checklists/_guidance.html")
+    heads = question_fragments(assessment.checklist, "checklists/_question_head.html")
+    texts = answer_input_texts() if editable else {}
     section = section_state(assessment, info)
     errors = []
     for q in section.questions:
-        q.tags_html, q.guidance_html = tags[q.key], guidance[q.key]
+        q.head_html = heads[q.key]
         q.conflict = (conflicts or {}).get(q.key)
         q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
         q.fields = None
@@ -364,19 +367,36 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
                 if form is not None
                 else answer_fields(q, scoring, values=AnswerForm.initial_for(q.answer))
             )
+            q.inputs_html = answer_inputs_html(q, q.fields, texts)
             errors.extend((q, anchor, message) for anchor, message in q.fields["error_links"])
-        q.html = render_to_string(
-            "checklists/_question.html",
-            {"question": q, "project": assessment.project, "can_edit": editable},
-        )
-    questions = render_to_string("checklists/_section_questions.html", {"section": section})
+    questions = render_to_string(
+        "checklists/_section_questions.html",
+        {
+            "section": section,
+            "can_edit": editable,
+            "project_edit_url": (
+                reverse("checklists:project-edit", args=[assessment.project_id]) if editable else ""
+            ),
+        },
+    )
     current = progress.sections[position]
+    links = section_links(assessment)
+    count = _("%(answered)s of %(applicable)s")
     section_nav = render_to_string(
         "checklists/_section_nav.html",
         {
-            "assessment": assessment,
-            "progress": progress,
-            "section": current,
+            "sections": [
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "href": links[s.key],
+                    "current": s.key == info.key,
+                    "done": s.answered == s.applicable,
+                    "count": count % {"answered": s.answered, "applicable": s.applicable},
+                }
+                for s in progress.sections
+            ],
+            "count_pattern": count % {"answered": "{answered}", "applicable": "{applicable}"},
             "as_buttons": editable,
         },
     )
