@@ -629,6 +629,8 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     state = assessment_state(assessment)
     progress = progress_of(state)
     links = section_links(assessment)
+    for section in state.sections:
+        section.href = links[section.key]
     unanswered = state.unanswered
     for q in unanswered:
         q.href = f"{links[q.section_key]}#q-{q.key}"

@@ -1,6 +1,9 @@
 """Template filters for westcheck pages and reports."""
 
+import unicodedata
+
 from django import template
+from django.template.defaultfilters import stringfilter, truncatechars
 from django.utils.translation import pgettext_lazy
 
 from checklists.charts import chart_html
@@ -43,3 +46,14 @@ def fields_with_errors(form) -> list:
 def bar_chart(chart, title: str, chart_id: str):
     """A bar chart from checklists.charts.bar_chart: {% bar_chart chart title "id" %}."""
     return chart_html(chart, title, chart_id)
+
+
+@register.filter(is_safe=True)
+@stringfilter
+def shorten(value: str, length: int) -> str:
+    """Django's truncatechars, without its walk through every character of a text that is
+    short enough anyway, as most notes are: the review page shows up to 60 of them."""
+    if len(value) <= int(length):
+        # What truncatechars gives back for a text it does not cut.
+        return unicodedata.normalize("NFC", value)
+    return truncatechars(value, length)
