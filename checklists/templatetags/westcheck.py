@@ -4,9 +4,8 @@ import unicodedata
 
 from django import template
 from django.template.defaultfilters import stringfilter, truncatechars
-from django.utils.translation import pgettext_lazy
 
-from checklists.charts import chart_html
+from checklists import charts
 from checklists.models import Project
 
 register = template.Library()
@@ -18,22 +17,10 @@ def channel_label(value: str) -> str:
     return str(dict(Project.Channel.choices).get(value, value))
 
 
-# Short codes of the default scale's ratings; a scale with other keys gets their first letters.
-RATING_CODES = {
-    "not_started": pgettext_lazy("rating code: not started", "0"),
-    "planned": pgettext_lazy("rating code: planned", "P"),
-    "in_place": pgettext_lazy("rating code: in place", "IP"),
-    "in_place_with_evidence": pgettext_lazy("rating code: in place with evidence", "E"),
-    "not_applicable": pgettext_lazy("rating code: not applicable", "n/a"),
-    "": pgettext_lazy("rating code: not answered", "?"),
-}
-
-
 @register.filter
 def rating_code(value: str | None) -> str:
     """A short code for a rating, printed in the heat map cells next to their colour."""
-    value = value or ""
-    return str(RATING_CODES.get(value, value[:2].upper()))
+    return charts.rating_code(value)
 
 
 @register.filter
@@ -45,7 +32,13 @@ def fields_with_errors(form) -> list:
 @register.simple_tag
 def bar_chart(chart, title: str, chart_id: str):
     """A bar chart from checklists.charts.bar_chart: {% bar_chart chart title "id" %}."""
-    return chart_html(chart, title, chart_id)
+    return charts.chart_html(chart, title, chart_id)
+
+
+@register.simple_tag
+def heatmap_rows(sections):
+    """The rows of the report's heat map, a cell per question: {% heatmap_rows state.sections %}."""
+    return charts.heatmap_rows_html(sections)
 
 
 @register.filter(is_safe=True)
