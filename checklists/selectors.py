@@ -6,8 +6,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ class QuestionState:
     def __init__(self, info: QuestionInfo):
         self.__dict__.update(vars(info))
         self.info = info
-        self.answer: Answer | None = None
+        self.answer: StoredAnswer | None = None
         self.applies = True
         self.rating: str | None = None
         self.state = "unanswered"
@@ -187,11 +188,43 @@ def _section_state(info: SectionInfo, answers: dict, profile: dict, labels: dict
     return section
 
 
-def _answers(assessment: Assessment):
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """An answer as the pages of an assessment read it: its values, who gave it and when.
+
+    Plain values rather than Answer instances, and only the columns pages show: building 60
+    model instances was the largest part of every assessment page's state.
+    """
+
+    question_id: int
+    rating: str
+    na_justification: str
+    evidence_note: str
+    evidence_links: list[str]
+    answered_at: datetime
+    revision: int
+    answerer_name: str | None
+
+    has_evidence = property(Answer.has_evidence.fget)
+
+
+def _answers(assessment: Assessment, question_ids: list[int] | None = None) -> dict:
+    """The assessment's answers by question primary key, as StoredAnswer (1 query)."""
+    answers = Answer.objects.filter(assessment=assessment)
+    if question_ids is not None:
+        answers = answers.filter(question_id__in=question_ids)
     # The name alone: a joined User object per answer cost more than the rest of the state.
-    return Answer.objects.filter(assessment=assessment).annotate(
-        answerer_name=F("answered_by__name")
+    rows = answers.values_list(
+        "question_id",
+        "rating",
+        "na_justification",
+        "evidence_note",
+        "evidence_links",
+        "answered_at",
+        "revision",
+        "answered_by__name",
     )
+    return {row[0]: StoredAnswer(*row) for row in rows}
 
 
 def assessment_state(assessment: Assessment) -> AssessmentState:
@@ -203,7 +236,7 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
     set_aside. Each section gets `answered` and `applicable` counts.
     """
     content = catalog(assessment.checklist)
-    answers = {a.question_id: a for a in _answers(assessment)}
+    answers = _answers(assessment)
     profile = assessment.profile
     labels = rating_labels(content.document["scoring"])
     sections = [_section_state(info, answers, profile, labels) for info in content.sections]
@@ -226,10 +259,7 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
 def section_state(assessment: Assessment, info: SectionInfo) -> SectionState:
     """One section as assessment_state has it, without the scores: only this section's answers
     are loaded (1 query)."""
-    answers = {
-        a.question_id: a
-        for a in _answers(assessment).filter(question_id__in=[q.pk for q in info.questions])
-    }
+    answers = _answers(assessment, [q.pk for q in info.questions])
     labels = rating_labels(catalog(assessment.checklist).document["scoring"])
     return _section_state(info, answers, assessment.profile, labels)
 
