@@ -321,21 +321,16 @@ def assessment_progress(assessment: Assessment) -> Progress:
     return _progress(assessment.checklist, assessment.profile, ratings)
 
 
-def assessment_summary(state: AssessmentState) -> dict:
-    """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
-    from .charts import bar_chart
-
+def assessment_gaps(state: AssessmentState) -> list[dict]:
+    """The gaps in remedy, consent and privacy, blocking ones marked, each with a link to its
+    question: what the assessment page, the report and the action plan list."""
     checklist = state.assessment.checklist
-    rules = checklist.scoring
-    result = state.result
     questions = {q.key: q for q in state.questions}
-    levels = {level["key"]: level for level in rules["levels"]}
-    labels = rating_labels(rules)
+    labels = rating_labels(checklist.scoring)
     flags = checklist.flags
-    texts = {key: q.text for key, q in questions.items()}
     links = section_links(state.assessment)
     gaps = []
-    for gap in result.gaps:
+    for gap in state.result.gaps:
         q = questions[gap.key]
         gaps.append(
             {
@@ -353,6 +348,23 @@ def assessment_summary(state: AssessmentState) -> dict:
                 "href": f"{links[gap.section]}#q-{gap.key}",
             }
         )
+    return gaps
+
+
+def assessment_summary(state: AssessmentState) -> dict:
+    """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
+    from .charts import bar_chart
+
+    checklist = state.assessment.checklist
+    rules = checklist.scoring
+    result = state.result
+    questions = {q.key: q for q in state.questions}
+    levels = {level["key"]: level for level in rules["levels"]}
+    labels = rating_labels(rules)
+    flags = checklist.flags
+    texts = {key: q.text for key, q in questions.items()}
+    links = section_links(state.assessment)
+    gaps = assessment_gaps(state)
     thresholds = [
         (float(level["min_score"]), f"{level['label']} {level['min_score']:g}%")
         for level in rules["levels"]

@@ -49,6 +49,7 @@ from .permissions import (
     get_project_for,
 )
 from .selectors import (
+    assessment_gaps,
     assessment_progress,
     assessment_state,
     assessment_summary,
@@ -718,7 +719,7 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
 
     def plan_context() -> dict:
         # Only the plan: not the whole report's context with its integrity hash.
-        items, unanswered = action_plan(state, assessment_summary(state))
+        items, unanswered = action_plan(state, assessment_gaps(state))
         for item in items:
             action = item["action"]
             initial = (
