@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -303,12 +304,17 @@ def _progress(checklist, profile: dict, ratings: dict[int, str]) -> Progress:
     """Progress from the ratings alone (by question primary key), counted as the state counts."""
     sections = []
     for info in catalog(checklist).sections:
+        # Tallied by rating first, so that answer_counts runs per rating rather than per
+        # question: the dashboard counts this for every project's latest assessment.
+        tally = Counter(
+            ratings.get(q.pk, "") if evaluate_condition(q.applies_if, profile) else NOT_APPLICABLE
+            for q in info.questions
+        )
         answered = applicable = 0
-        for q in info.questions:
-            rating = ratings.get(q.pk, "") if evaluate_condition(q.applies_if, profile) else None
-            counts = answer_counts(NOT_APPLICABLE if rating is None else rating)
-            applicable += counts[0]
-            answered += counts[1]
+        for rating, n in tally.items():
+            counts = answer_counts(rating)
+            applicable += counts[0] * n
+            answered += counts[1] * n
         sections.append(SectionProgress(info.key, info.title, answered, applicable))
     return Progress(tuple(sections))
 
