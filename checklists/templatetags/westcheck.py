@@ -1,11 +1,9 @@
 """Template filters for westcheck pages and reports."""
 
-import unicodedata
-
 from django import template
-from django.template.defaultfilters import stringfilter, truncatechars
+from django.template.defaultfilters import stringfilter
 
-from checklists import charts
+from checklists import answer_lists, charts
 from checklists.models import Project
 
 register = template.Library()
@@ -44,9 +42,17 @@ def heatmap_rows(sections):
 @register.filter(is_safe=True)
 @stringfilter
 def shorten(value: str, length: int) -> str:
-    """Django's truncatechars, without its walk through every character of a text that is
-    short enough anyway, as most notes are: the review page shows up to 60 of them."""
-    if len(value) <= int(length):
-        # What truncatechars gives back for a text it does not cut.
-        return unicodedata.normalize("NFC", value)
-    return truncatechars(value, length)
+    """truncatechars, quicker on texts short enough not to be cut (answer_lists.shorten)."""
+    return answer_lists.shorten(value, int(length))
+
+
+@register.simple_tag
+def review_rows(questions):
+    """The review table's rows of one section: {% review_rows section.questions %}."""
+    return answer_lists.review_rows_html(questions)
+
+
+@register.simple_tag
+def appendix(sections):
+    """The report's appendix, every answer of every section: {% appendix state.sections %}."""
+    return answer_lists.appendix_html(sections)
