@@ -360,7 +360,7 @@ def assessment_report_context(
     the caller already has the assessment's `state`)."""
     from .selectors import assessment_state, assessment_summary, integrity_hash
 
-    state = state or assessment_state(assessment)
+    state = state or assessment_state(assessment, answerers=False)
     summary = assessment_summary(state)
     checklist = assessment.checklist
     actions, unanswered = action_plan(state, summary["gaps"])

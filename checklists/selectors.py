@@ -191,7 +191,8 @@ def _section_state(info: SectionInfo, answers: dict, profile: dict, labels: dict
 
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
-    """An answer as the pages of an assessment read it: its values, who gave it and when.
+    """An answer as the pages of an assessment read it: its values, and who gave it and when
+    when those were asked for (see _answers).
 
     Plain values rather than Answer instances, and only the columns pages show: building 60
     model instances was the largest part of every assessment page's state.
@@ -202,42 +203,51 @@ class StoredAnswer:
     na_justification: str
     evidence_note: str
     evidence_links: list[str]
-    answered_at: datetime
     revision: int
-    answerer_name: str | None
+    answered_at: datetime | None = None
+    answerer_name: str | None = None
 
     has_evidence = property(Answer.has_evidence.fget)
 
 
-def _answers(assessment: Assessment, question_ids: list[int] | None = None) -> dict:
-    """The assessment's answers by question primary key, as StoredAnswer (1 query)."""
+ANSWER_VALUES = (
+    "question_id",
+    "rating",
+    "na_justification",
+    "evidence_note",
+    "evidence_links",
+    "revision",
+)
+
+
+def _answers(
+    assessment: Assessment, question_ids: list[int] | None = None, *, answerers: bool = True
+) -> dict:
+    """The assessment's answers by question primary key, as StoredAnswer (1 query).
+
+    With `answerers=False` they come without who answered and when: only the read-only
+    section page and the exports show those, and the join and a date per answer were a
+    measurable share of every other page.
+    """
     answers = Answer.objects.filter(assessment=assessment)
     if question_ids is not None:
         answers = answers.filter(question_id__in=question_ids)
     # The name alone: a joined User object per answer cost more than the rest of the state.
-    rows = answers.values_list(
-        "question_id",
-        "rating",
-        "na_justification",
-        "evidence_note",
-        "evidence_links",
-        "answered_at",
-        "revision",
-        "answered_by__name",
-    )
-    return {row[0]: StoredAnswer(*row) for row in rows}
+    who = ("answered_at", "answered_by__name") if answerers else ()
+    return {row[0]: StoredAnswer(*row) for row in answers.values_list(*ANSWER_VALUES, *who)}
 
 
-def assessment_state(assessment: Assessment) -> AssessmentState:
+def assessment_state(assessment: Assessment, *, answerers: bool = True) -> AssessmentState:
     """Sections, questions with their answers and applicability, and the scores (1 query once
     the checklist version is in memory).
 
     Each question gets `answer` (or None), `applies` (False when the project's profile rules it
     out), `rating` (what scoring sees) and `state`: unanswered, answered, not_applicable or
-    set_aside. Each section gets `answered` and `applicable` counts.
+    set_aside. Each section gets `answered` and `applicable` counts. Pages that do not show who
+    gave each answer and when pass `answerers=False` (see _answers).
     """
     content = catalog(assessment.checklist)
-    answers = _answers(assessment)
+    answers = _answers(assessment, answerers=answerers)
     profile = assessment.profile
     labels = rating_labels(content.document["scoring"])
     sections = [_section_state(info, answers, profile, labels) for info in content.sections]
@@ -257,10 +267,12 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
     return AssessmentState(assessment=assessment, sections=sections, result=result)
 
 
-def section_state(assessment: Assessment, info: SectionInfo) -> SectionState:
+def section_state(
+    assessment: Assessment, info: SectionInfo, *, answerers: bool = True
+) -> SectionState:
     """One section as assessment_state has it, without the scores: only this section's answers
     are loaded (1 query)."""
-    answers = _answers(assessment, [q.pk for q in info.questions])
+    answers = _answers(assessment, [q.pk for q in info.questions], answerers=answerers)
     labels = rating_labels(catalog(assessment.checklist).document["scoring"])
     return _section_state(info, answers, assessment.profile, labels)
 

@@ -309,7 +309,7 @@ def _follow_up_title(previous) -> str:
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, VIEW)
-    state = assessment_state(assessment)
+    state = assessment_state(assessment, answerers=False)
     progress = progress_of(state)
     summary = render_to_string(
         "checklists/_assessment_summary.html",
@@ -392,7 +392,8 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
     by_key = {form.question.key: form for form in forms}
     heads = question_fragments(assessment.checklist, "checklists/_question_head.html")
     texts = answer_input_texts() if editable else {}
-    section = section_state(assessment, info)
+    # Only the read-only answers say who gave them and when.
+    section = section_state(assessment, info, answerers=not editable)
     errors = []
     for q in section.questions:
         q.head_html = heads[q.key]
@@ -627,7 +628,7 @@ def _render_conflicts(request, assessment, info, forms, conflicts):
 def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Check your answers": everything still unanswered, with links back, and the submit button."""
     assessment = get_assessment_for(request.user, pk, VIEW)
-    state = assessment_state(assessment)
+    state = assessment_state(assessment, answerers=False)
     progress = progress_of(state)
     links = section_links(assessment)
     for section in state.sections:
@@ -714,7 +715,7 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
 
     assessment = get_assessment_for(request.user, pk, PLAN if request.method == "POST" else VIEW)
     can_edit = PLAN in assessment.permissions
-    state = assessment_state(assessment)
+    state = assessment_state(assessment, answerers=False)
     posted = request.POST if request.method == "POST" else None
 
     def plan_context() -> dict:
@@ -782,7 +783,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerifyForm(request.GET or None)
     outcome = None
     if form.is_valid():
-        current = integrity_hash(assessment_state(assessment))
+        current = integrity_hash(assessment_state(assessment, answerers=False))
         outcome = "match" if current.startswith(form.cleaned_data["hash"]) else "mismatch"
     return render(
         request,
