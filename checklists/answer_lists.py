@@ -1,11 +1,10 @@
-"""The two long lists of answers, drawn in Python: the review page's table and the report's
-appendix (the report preview and the PDF share it).
+"""Long lists of questions with their answers, drawn in Python: the review page's table, the
+report's appendix (the report preview and the PDF share it) and the action plan's items.
 
-Each shows every question of an assessment with its answer, up to 60 rows of a dozen values.
-Django's template engine spent several milliseconds a page on them, as each variable lookup,
-filter and translation tag costs it microseconds; written out here, as the charts are
-(charts.py), they take a fraction of that. The markup is the one the templates had, and every
-value in it is escaped.
+Each shows up to 60 questions with a dozen values each. Django's template engine spent
+several milliseconds a page on them, as each variable lookup, filter and translation tag
+costs it microseconds; written out here, as the charts are (charts.py), they take a fraction
+of that. The markup is the one the templates had, and every value in it is escaped.
 """
 
 from __future__ import annotations
@@ -14,9 +13,12 @@ import unicodedata
 
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape as escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+NONE = "\N{EN DASH}"  # in place of an owner or a due date not given
 
 
 def shorten(text: str, length: int) -> str:
@@ -117,3 +119,60 @@ def appendix_html(sections) -> SafeString:
 
 def _note(label: str, html: str) -> str:
     return f'\n    <p class="appendix-note"><em>{label}</em> {html}</p>'
+
+
+def action_items_html(items: list[dict]) -> SafeString:
+    """The action plan's items (reports.action_plan), each with its form's fields when it has
+    one (`item["form"]`, an ActionForm) and its planned action in words otherwise."""
+    blocking = f'<span class="badge text-bg-danger">{escape(_("Blocking"))}</span> '
+    critical = f'<span class="badge text-bg-light border">{escape(_("Critical"))}</span> '
+    rating, met, aim = escape(_("Rating:")), escape(_("Met.")), escape(_("Evidence to aim for:"))
+    owner, due, status, not_planned = (
+        escape(_("Owner")),
+        escape(_("Due")),
+        escape(_("Status")),
+        escape(_("Not planned")),
+    )
+    labels: dict[str, str] = {}  # the form fields' labels, translated once
+    parts = []
+    for item in items:
+        key = escape(item["key"])
+        badge = blocking if item["blocking"] else critical if item["critical"] else ""
+        if item["met"]:
+            step = met
+        else:
+            step = escape(item["next_step"])
+            if item["evidence"] and item["rating"]:
+                wanted = escape("; ".join(item["evidence"]))
+                step += f' <span class="text-body-secondary">{aim} {wanted}.</span>'
+        form = item["form"]
+        if form is not None:
+            fields = "".join(
+                '\n    <div class="col-md-4">\n'
+                f'      <label class="form-label small" for="{escape(field.id_for_label)}">'
+                f"{labels.setdefault(field.name, escape(field.label))}</label>\n"
+                f"      {field}\n      "
+                + "".join(
+                    f'<p class="invalid-feedback d-block">{escape(e)}</p>' for e in field.errors
+                )
+                + "\n    </div>"
+                for field in form
+            )
+            plan = f'<div class="row g-2">{fields}\n  </div>'
+        else:
+            action = item["action"]
+            when = date_format(item["due_date"], "j M Y") if item["due_date"] else ""
+            plan = (
+                f'<p class="small mb-0">{owner}: {escape(item["owner"] or NONE)} · '
+                f"{due}: {escape(when or NONE)} · {status}: "
+                f"{escape(action.get_status_display()) if action else not_planned}</p>"
+            )
+        parts.append(
+            f'\n<section class="action-item{" blocking" if item["blocking"] else ""}" '
+            f'aria-labelledby="action-{key}">\n'
+            f'  <h2 id="action-{key}" class="h6 mb-1">{badge}<strong>{key}</strong> '
+            f"{escape(item['text'])}</h2>\n"
+            f'  <p class="small mb-2">{rating} {escape(item["rating_label"])} · {step}</p>\n'
+            f"  {plan}\n</section>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

@@ -56,3 +56,9 @@ def review_rows(questions):
 def appendix(sections):
     """The report's appendix, every answer of every section: {% appendix state.sections %}."""
     return answer_lists.appendix_html(sections)
+
+
+@register.simple_tag
+def action_items(items):
+    """The action plan's items with their forms: {% action_items items %}."""
+    return answer_lists.action_items_html(items)
