@@ -267,14 +267,20 @@ def assessment_state(assessment: Assessment, *, answerers: bool = True) -> Asses
     return AssessmentState(assessment=assessment, sections=sections, result=result)
 
 
-def section_state(
+def section_page_state(
     assessment: Assessment, info: SectionInfo, *, answerers: bool = True
-) -> SectionState:
-    """One section as assessment_state has it, without the scores: only this section's answers
-    are loaded (1 query)."""
-    answers = _answers(assessment, [q.pk for q in info.questions], answerers=answerers)
+) -> tuple[Progress, SectionState]:
+    """What a section's page shows: the progress of every section, counted from the ratings as
+    the full state counts them, and this section's questions as assessment_state has them,
+    without the scores (1 query, for all the answers)."""
+    answers = _answers(assessment, answerers=answerers)
+    profile = assessment.profile
+    ratings = {pk: answer.rating for pk, answer in answers.items()}
     labels = rating_labels(catalog(assessment.checklist).document["scoring"])
-    return _section_state(info, answers, assessment.profile, labels)
+    return (
+        _progress(assessment.checklist, profile, ratings),
+        _section_state(info, answers, profile, labels),
+    )
 
 
 @dataclass(frozen=True)
@@ -329,14 +335,6 @@ def _progress(checklist, profile: dict, ratings: dict[int, str]) -> Progress:
             answered += counts[1] * n
         sections.append(SectionProgress(info.key, info.title, answered, applicable))
     return Progress(tuple(sections))
-
-
-def assessment_progress(assessment: Assessment) -> Progress:
-    """What assessment_state would count, from the answers' ratings alone (1 query, no scores)."""
-    ratings = dict(
-        Answer.objects.filter(assessment=assessment).values_list("question_id", "rating")
-    )
-    return _progress(assessment.checklist, assessment.profile, ratings)
 
 
 def assessment_gaps(state: AssessmentState) -> list[dict]:

@@ -50,7 +50,6 @@ from .permissions import (
 )
 from .selectors import (
     assessment_gaps,
-    assessment_progress,
     assessment_state,
     assessment_summary,
     dashboard_memberships,
@@ -59,7 +58,7 @@ from .selectors import (
     progress_of,
     rating_labels,
     section_links,
-    section_state,
+    section_page_state,
     url_maker,
 )
 
@@ -383,8 +382,9 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 def _render_section(request, assessment, info, forms, conflicts=None, status=200):
     """Draw a section; `forms` are the bound forms of a refused post, if any."""
-    progress = assessment_progress(assessment)
     editable = EDIT in assessment.permissions and not assessment.is_submitted
+    # Only the read-only answers say who gave them and when.
+    progress, section = section_page_state(assessment, info, answerers=not editable)
     keys = [s.key for s in progress.sections]
     position = keys.index(info.key)
     scoring = assessment.checklist.scoring
@@ -392,8 +392,6 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
     by_key = {form.question.key: form for form in forms}
     heads = question_fragments(assessment.checklist, "checklists/_question_head.html")
     texts = answer_input_texts() if editable else {}
-    # Only the read-only answers say who gave them and when.
-    section = section_state(assessment, info, answerers=not editable)
     errors = []
     for q in section.questions:
         q.head_html = heads[q.key]
