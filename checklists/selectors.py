@@ -5,17 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .catalog import QuestionInfo, SectionInfo, catalog, checklist_version
 from .content import evaluate_condition
+from .links import url_maker
 from .models import Answer, Assessment, Membership, Project, User
 from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
 
@@ -417,21 +416,6 @@ def assessment_summary(state: AssessmentState) -> dict:
         "principle_chart": bar_chart(principle_rows, thresholds=thresholds),
         "rating_labels": labels,
     }
-
-
-# An argument that no URL of ours otherwise contains, and that every URL converter accepts.
-_URL_MARKER = "9081726354"
-
-
-def url_maker(viewname: str, *args) -> Callable[[int | str], str]:
-    """A function of one more argument that gives reverse(viewname, args=[*args, argument]) at
-    the price of one reverse, for arguments that need no quoting (primary keys, section keys).
-
-    A list links each of its rows without reversing a URL per row: a reverse costs as much as
-    drawing the row.
-    """
-    before, _marker, after = reverse(viewname, args=[*args, _URL_MARKER]).partition(_URL_MARKER)
-    return lambda argument: f"{before}{argument}{after}"
 
 
 def section_links(assessment: Assessment) -> dict[str, str]:

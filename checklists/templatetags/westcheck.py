@@ -11,7 +11,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from checklists import answer_lists, charts
+from checklists import answer_lists, charts, links
 from checklists.models import Project
 
 register = template.Library()
@@ -103,3 +103,9 @@ def site_header(context):
         with _headers_lock:
             _headers[key] = found
     return found
+
+
+@register.simple_tag
+def link(viewname, *args):
+    """{% url %} for the site's own pages, from a pattern reversed once per process (links.py)."""
+    return links.url(viewname, *args)
