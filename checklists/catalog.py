@@ -177,3 +177,25 @@ def question_fragments(version: ChecklistVersion, template_name: str) -> dict[st
         with _lock:
             _fragments[key] = found
     return found
+
+
+def version_fragment(version: ChecklistVersion, template_name: str) -> str:
+    """`template_name` rendered once with the version's content (`checklist`, `scoring`,
+    `source`), such as the method part of every report. Cached per process and language."""
+    from django.template.loader import get_template
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    key = (*_cache_key(version), template_name, get_language())
+    found = _fragments.get(key)
+    if found is None:
+        document = catalog(version).document
+        context = {
+            "checklist": version,
+            "scoring": document["scoring"],
+            "source": document["source"],
+        }
+        found = mark_safe(get_template(template_name).render(context))  # noqa: S308 (our own template)
+        with _lock:
+            _fragments[key] = found
+    return found

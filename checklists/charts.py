@@ -1,4 +1,5 @@
-"""Server-rendered bar charts: no script, no web font, the same markup in pages and PDF reports.
+"""Server-rendered bar charts and the report's heat map: no script, no web font, the same
+markup in pages and PDF reports.
 
 Each row is HTML text (its label and value) above a small SVG bar. Text in HTML wraps and
 reflows: a long label in a second language stays whole and readable on a phone, screen readers
@@ -7,7 +8,8 @@ and the threshold marks, plain shapes, are SVG. (WeasyPrint also lays SVG text o
 at a time, which made two charts of text a tenth of a report's rendering time.)
 
 The markup is written here rather than in a template: a chart has a hundred elements, and
-Django's template engine took about a millisecond per chart to draw them.
+Django's template engine took about a millisecond per chart to draw them (the heat map, with
+its 60 cells, about two).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 # The site's colours; the bar colour has over 7:1 contrast on white.
 TRACK = "#e3ecec"
@@ -102,3 +105,44 @@ def chart_html(chart: Chart, title: str, chart_id: str) -> SafeString:
         f'<ul class="bar-chart" id="{escape(chart_id)}" aria-label="{escape(title)}">'
         f"{''.join(rows)}</ul>{legend}"
     )
+
+
+# Short codes of the default scale's ratings; a scale with other keys gets their first letters.
+RATING_CODES = {
+    "not_started": pgettext_lazy("rating code: not started", "0"),
+    "planned": pgettext_lazy("rating code: planned", "P"),
+    "in_place": pgettext_lazy("rating code: in place", "IP"),
+    "in_place_with_evidence": pgettext_lazy("rating code: in place with evidence", "E"),
+    "not_applicable": pgettext_lazy("rating code: not applicable", "n/a"),
+    "": pgettext_lazy("rating code: not answered", "?"),
+}
+
+
+def rating_code(value: str | None) -> str:
+    """A short code for a rating, printed in the heat map cells next to their colour."""
+    value = value or ""
+    return str(RATING_CODES.get(value, value[:2].upper()))
+
+
+def heatmap_rows_html(sections) -> SafeString:
+    """A table row per section (selectors.SectionState) with a cell per question: its rating
+    as a colour and a code, its rating's name as the cell's title, critical questions starred."""
+    codes: dict[str, str] = {}  # each translated once per heat map
+    rows = []
+    for section in sections:
+        cells = []
+        for q in section.questions:
+            rating = q.rating or ""
+            if rating not in codes:
+                codes[rating] = escape(rating_code(rating))
+            star, critical = ("*", " is-critical") if q.critical else ("", "")
+            cells.append(
+                f'<span class="cell rating-{escape(rating or "none")}{critical}" '
+                f'title="{escape(q.rating_label)}">{escape(q.key)}{star}'
+                f"<small>{codes[rating]}</small></span>"
+            )
+        rows.append(
+            f'\n      <tr><th scope="row">{escape(section.key)}. {escape(section.title)}</th>\n'
+            f"        <td>{''.join(cells)}</td>\n      </tr>\n    "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every text above is escaped

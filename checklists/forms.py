@@ -7,6 +7,10 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import normalise_email
@@ -287,7 +291,53 @@ class AnswerForm(forms.Form):
         return answer_fingerprint(*self.values()) != self.cleaned_data.get("seen")
 
 
+def _attributes(attrs: dict) -> str:
+    """HTML attributes as django/forms/widgets/attrs.html writes them."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class PlainWidgetRenderer(DjangoTemplates):
+    """Django's form renderer, drawing text, date and select widgets without the template engine.
+
+    Each widget is a small template with includes, rendered anew for every field: on the action
+    plan, a form for each gap, they took most of the page's time. The markup is that of Django's
+    own templates, written out from the same widget context; other widgets use the templates.
+    """
+
+    INPUTS = frozenset({"django/forms/widgets/text.html", "django/forms/widgets/date.html"})
+    SELECT = "django/forms/widgets/select.html"
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget")
+        if template_name in self.INPUTS:
+            value = widget["value"]
+            value = "" if value is None else f' value="{conditional_escape(str(value))}"'
+            return mark_safe(  # noqa: S308 - every value is escaped
+                f'<input type="{conditional_escape(widget["type"])}" '
+                f'name="{conditional_escape(widget["name"])}"{value}{_attributes(widget["attrs"])}>'
+            )
+        if template_name == self.SELECT and not any(group for group, *_ in widget["optgroups"]):
+            options = "".join(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                for _group, options, _index in widget["optgroups"]
+                for option in options
+            )
+            return mark_safe(  # noqa: S308 - every value is escaped
+                f'<select name="{conditional_escape(widget["name"])}"'
+                f"{_attributes(widget['attrs'])}>{options}\n</select>"
+            )
+        return super().render(template_name, context, request)
+
+
 class ActionForm(forms.Form):
+    default_renderer = PlainWidgetRenderer()
+
     owner = forms.CharField(label=_("Owner"), max_length=200, required=False)
     due_date = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -350,11 +400,9 @@ def rating_choices(scoring: dict, *, na_allowed: bool) -> list[tuple[str, str]]:
 
 
 def answer_fields(question, scoring: dict, *, values: dict, errors=None) -> dict:
-    """What the section template needs to draw one question's inputs, without widget templates.
+    """What answer_inputs_html needs to draw one question's inputs, without widget templates.
 
-    A section has up to 14 questions of 9 inputs each; drawing them in the page's own template
-    is several times faster than rendering ~130 widget templates. Names and ids are the ones
-    AnswerForm (prefix "q<key>") reads back.
+    Names and ids are the ones AnswerForm (prefix "q<key>") reads back.
     """
     prefix = f"q{question.key}"
     rating = values.get("rating") or ""
@@ -375,6 +423,9 @@ def answer_fields(question, scoring: dict, *, values: dict, errors=None) -> dict
         ],
         "errors": {name: list(messages) for name, messages in errors.items()},
     }
+    # Every input named, with no messages when it has none.
+    for name in ANSWER_FIELDS[:4]:
+        fields["errors"].setdefault(name, [])
     for name in ANSWER_FIELDS[1:]:
         value = values.get(name)
         fields[name] = "" if value is None else value
@@ -390,3 +441,86 @@ def bound_answer_fields(form: AnswerForm, scoring: dict) -> dict:
     """answer_fields for a submitted form: what the person sent, with its errors."""
     values = {name: form[name].value() for name in ANSWER_FIELDS}
     return answer_fields(form.question, scoring, values=values, errors=form.errors)
+
+
+def answer_input_texts() -> dict[str, str]:
+    """The labels and help texts of a question's inputs, in the current language: AnswerForm's
+    own, translated once per page rather than once per question."""
+    fields = AnswerForm.base_fields
+    texts = {"rating_for": gettext("Rating for %(key)s")}
+    for name in ("na_justification", "evidence_note", "evidence_links"):
+        texts[name] = str(fields[name].label)
+        texts[f"{name}_help"] = str(fields[name].help_text)
+    return texts
+
+
+def _input_errors(prefix: str, name: str, messages: list) -> str:
+    if not messages:
+        return ""
+    items = "".join(f'<p class="mb-0">{conditional_escape(m)}</p>' for m in messages)
+    return f'<div class="invalid-feedback d-block" id="id_{prefix}-{name}_error">{items}</div>\n'
+
+
+def _textarea(fields: dict, name: str, rows: int, maxlength: int, texts: dict) -> str:
+    """A labelled textarea with its errors and help text, as Django's widgets would draw it."""
+    prefix, messages = conditional_escape(fields["prefix"]), fields["errors"][name]
+    field_id = f"id_{prefix}-{name}"
+    described = [f"{field_id}_error"] if messages else []
+    help_text = texts.get(f"{name}_help")
+    if help_text:
+        described.append(f"{field_id}_helptext")
+    attributes = f' aria-describedby="{" ".join(described)}"' if described else ""
+    if messages:
+        attributes += ' aria-invalid="true"'
+    textarea = (
+        f'<textarea name="{prefix}-{name}" cols="40" rows="{rows}" class="form-control"'
+        f'{attributes} maxlength="{maxlength}" id="{field_id}">'
+        f"{conditional_escape(fields[name])}</textarea>"
+    )
+    if help_text:
+        help_text = conditional_escape(help_text)
+        textarea += f'\n<div class="form-text" id="{field_id}_helptext">{help_text}</div>'
+    return (
+        f'<label class="form-label" for="{field_id}">{conditional_escape(texts[name])}</label>\n'
+        f"{_input_errors(prefix, name, messages)}{textarea}"
+    )
+
+
+def answer_inputs_html(question, fields: dict, texts: dict[str, str]) -> SafeString:
+    """One question's inputs on the section page, from answer_fields and answer_input_texts.
+
+    Written here rather than in a template, as the charts are (charts.py): a section has up to
+    14 questions of 9 inputs each, and Django's template engine spent most of the page's time
+    on their translation tags and variable lookups.
+    """
+    prefix, key = conditional_escape(fields["prefix"]), conditional_escape(question.key)
+    errors = fields["errors"]
+    rating_attributes = ""
+    if errors["rating"]:
+        rating_attributes = f' aria-describedby="id_{prefix}-rating_error" aria-invalid="true"'
+    choices = "".join(
+        '<div class="form-check form-check-inline rating-option">'
+        f'<input type="radio" name="{prefix}-rating" value="{conditional_escape(c["value"])}" '
+        f'class="form-check-input" id="id_{prefix}-rating_{i}"{" checked" if c["checked"] else ""}>'
+        f'<label class="form-check-label" for="id_{prefix}-rating_{i}">'
+        f"{conditional_escape(c['label'])}</label></div>\n"
+        for i, c in enumerate(fields["choices"])
+    )
+    rating_for = conditional_escape(texts["rating_for"] % {"key": question.key})
+    when_na = "" if fields["rating"] == "not_applicable" else " when-na"
+    hidden = "" if question.na_allowed else "hidden"
+    revision, seen = conditional_escape(fields["revision"]), conditional_escape(fields["seen"])
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<div class="rating" role="radiogroup" aria-labelledby="q-{key}-rating-label"'
+        f"{rating_attributes}>\n"
+        f'<p class="form-label mb-1" id="q-{key}-rating-label">{rating_for}</p>\n'
+        f"{_input_errors(prefix, 'rating', errors['rating'])}{choices}</div>\n"
+        f'<div class="na-justification mb-2{when_na}" {hidden}>\n'
+        f"{_textarea(fields, 'na_justification', 2, 2000, texts)}\n</div>\n"
+        f'<div class="mb-2">\n{_textarea(fields, "evidence_note", 3, 5000, texts)}\n</div>\n'
+        f'<div class="mb-2">\n{_textarea(fields, "evidence_links", 2, 5000, texts)}\n</div>\n'
+        f'<input type="hidden" name="{prefix}-revision" value="{revision}" '
+        f'id="id_{prefix}-revision"><input type="hidden" name="{prefix}-seen" '
+        f'value="{seen}" id="id_{prefix}-seen">\n'
+        '<p class="save-state small" aria-live="polite"></p>'
+    )

@@ -105,9 +105,9 @@ class ChecklistVersion(models.Model):
         return f"{self.title} ({self.version})"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from .links import url
 
-        return reverse("checklists:version-detail", args=[self.slug, self.version])
+        return url("checklists:version-detail", self.slug, self.version)
 
     @property
     def content(self) -> dict:
@@ -328,9 +328,9 @@ class Project(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from .links import url
 
-        return reverse("checklists:project-detail", args=[self.pk])
+        return url("checklists:project-detail", self.pk)
 
     @property
     def profile(self) -> dict:
@@ -410,9 +410,9 @@ class Assessment(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
+        from .links import url
 
-        return reverse("checklists:assessment-detail", args=[self.pk])
+        return url("checklists:assessment-detail", self.pk)
 
     @cached_property
     def submitter_name(self) -> str:

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .catalog import catalog
+from .catalog import catalog, version_fragment
 from .models import ChecklistVersion
 from .scoring import NOT_APPLICABLE, met_ratings
 
@@ -437,9 +437,9 @@ def _next_step(rating: str | None) -> str:
     return _("Agree who will put this in place, and by when.")
 
 
-def action_plan(state, summary: dict) -> tuple[list[dict], list]:
+def action_plan(state, gaps: list[dict]) -> tuple[list[dict], list]:
     """The questions to act on, most urgent first, and the questions still to answer (1 query,
-    for the planned actions; `summary` is selectors.assessment_summary(state)).
+    for the planned actions; `gaps` are selectors.assessment_gaps(state)).
 
     Every applicable question below the met rating is an action: blocking gaps, then the other
     unmet critical questions (the conditions of a "ready with conditions" verdict), the other
@@ -452,7 +452,7 @@ def action_plan(state, summary: dict) -> tuple[list[dict], list]:
     planned = {a.question_id: a for a in Action.objects.filter(assessment=state.assessment)}
     met_rating = met_ratings(state.assessment.checklist.scoring)
     met = {q.key for q in state.questions if q.rating in met_rating}
-    gap_keys = {gap["key"]: gap for gap in summary["gaps"]}
+    gap_keys = {gap["key"]: gap for gap in gaps}
     unmet_critical = set(state.result.unmet_critical)
 
     def rank(q) -> int:
@@ -492,6 +492,9 @@ def action_plan(state, summary: dict) -> tuple[list[dict], list]:
                 "next_step": "" if is_met else _next_step(q.rating),
                 "evidence": q.evidence,
                 "action": action,
+                # Looked up through `action` in templates, a missing action is a slow lookup.
+                "owner": action.owner if action else "",
+                "due_date": action.due_date if action else None,
                 "rank": urgency,
             }
         )
@@ -507,10 +510,10 @@ def assessment_report_context(
     the caller already has the assessment's `state`)."""
     from .selectors import assessment_state, assessment_summary, integrity_hash
 
-    state = state or assessment_state(assessment)
+    state = state or assessment_state(assessment, answerers=False)
     summary = assessment_summary(state)
     checklist = assessment.checklist
-    actions, unanswered = action_plan(state, summary)
+    actions, unanswered = action_plan(state, summary["gaps"])
     digest = integrity_hash(state)
     return {
         "assessment": assessment,
@@ -532,6 +535,7 @@ def assessment_report_context(
         "document_language": checklist.language,
         "section_chart_title": _("Score by section"),
         "principle_chart_title": _("Score by WEST principle"),
+        "method": version_fragment(checklist, "checklists/report/_method.html"),
     }
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .catalog import QuestionInfo, SectionInfo, catalog, checklist_version
 from .content import evaluate_condition
+from .links import url_maker
 from .models import Answer, Assessment, Membership, Project, User
 from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
 
@@ -20,19 +22,23 @@ from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score
 class QuestionState:
     """A checklist question as one assessment sees it: its answer, whether it applies, its state.
 
-    Reads the question's own fields through to the shared, frozen QuestionInfo.
+    Carries the question's own fields, copied from the shared, frozen QuestionInfo rather than
+    read through `__getattr__`: templates look every attribute up by name, and a fallback that
+    runs only after a failed lookup made each of them several times slower.
     """
 
     def __init__(self, info: QuestionInfo):
+        self.__dict__.update(vars(info))
         self.info = info
-        self.answer: Answer | None = None
+        self.answer: StoredAnswer | None = None
         self.applies = True
         self.rating: str | None = None
         self.state = "unanswered"
         self.rating_label = ""
 
-    def __getattr__(self, name: str):
-        return getattr(self.info, name)
+    @property
+    def na_allowed(self) -> bool:
+        return self.info.na_allowed
 
 
 @dataclass
@@ -42,8 +48,17 @@ class SectionState:
     answered: int = 0
     applicable: int = 0
 
-    def __getattr__(self, name: str):
-        return getattr(self.info, name)
+    @property
+    def key(self) -> str:
+        return self.info.key
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @property
+    def intro(self) -> str:
+        return self.info.intro
 
 
 @dataclass
@@ -174,23 +189,65 @@ def _section_state(info: SectionInfo, answers: dict, profile: dict, labels: dict
     return section
 
 
-def _answers(assessment: Assessment):
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """An answer as the pages of an assessment read it: its values, and who gave it and when
+    when those were asked for (see _answers).
+
+    Plain values rather than Answer instances, and only the columns pages show: building 60
+    model instances was the largest part of every assessment page's state.
+    """
+
+    question_id: int
+    rating: str
+    na_justification: str
+    evidence_note: str
+    evidence_links: list[str]
+    revision: int
+    answered_at: datetime | None = None
+    answerer_name: str | None = None
+
+    has_evidence = property(Answer.has_evidence.fget)
+
+
+ANSWER_VALUES = (
+    "question_id",
+    "rating",
+    "na_justification",
+    "evidence_note",
+    "evidence_links",
+    "revision",
+)
+
+
+def _answers(
+    assessment: Assessment, question_ids: list[int] | None = None, *, answerers: bool = True
+) -> dict:
+    """The assessment's answers by question primary key, as StoredAnswer (1 query).
+
+    With `answerers=False` they come without who answered and when: only the read-only
+    section page and the exports show those, and the join and a date per answer were a
+    measurable share of every other page.
+    """
+    answers = Answer.objects.filter(assessment=assessment)
+    if question_ids is not None:
+        answers = answers.filter(question_id__in=question_ids)
     # The name alone: a joined User object per answer cost more than the rest of the state.
-    return Answer.objects.filter(assessment=assessment).annotate(
-        answerer_name=F("answered_by__name")
-    )
+    who = ("answered_at", "answered_by__name") if answerers else ()
+    return {row[0]: StoredAnswer(*row) for row in answers.values_list(*ANSWER_VALUES, *who)}
 
 
-def assessment_state(assessment: Assessment) -> AssessmentState:
+def assessment_state(assessment: Assessment, *, answerers: bool = True) -> AssessmentState:
     """Sections, questions with their answers and applicability, and the scores (1 query once
     the checklist version is in memory).
 
     Each question gets `answer` (or None), `applies` (False when the project's profile rules it
     out), `rating` (what scoring sees) and `state`: unanswered, answered, not_applicable or
-    set_aside. Each section gets `answered` and `applicable` counts.
+    set_aside. Each section gets `answered` and `applicable` counts. Pages that do not show who
+    gave each answer and when pass `answerers=False` (see _answers).
     """
     content = catalog(assessment.checklist)
-    answers = {a.question_id: a for a in _answers(assessment)}
+    answers = _answers(assessment, answerers=answerers)
     profile = assessment.profile
     labels = rating_labels(content.document["scoring"])
     sections = [_section_state(info, answers, profile, labels) for info in content.sections]
@@ -210,15 +267,20 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
     return AssessmentState(assessment=assessment, sections=sections, result=result)
 
 
-def section_state(assessment: Assessment, info: SectionInfo) -> SectionState:
-    """One section as assessment_state has it, without the scores: only this section's answers
-    are loaded (1 query)."""
-    answers = {
-        a.question_id: a
-        for a in _answers(assessment).filter(question_id__in=[q.pk for q in info.questions])
-    }
+def section_page_state(
+    assessment: Assessment, info: SectionInfo, *, answerers: bool = True
+) -> tuple[Progress, SectionState]:
+    """What a section's page shows: the progress of every section, counted from the ratings as
+    the full state counts them, and this section's questions as assessment_state has them,
+    without the scores (1 query, for all the answers)."""
+    answers = _answers(assessment, answerers=answerers)
+    profile = assessment.profile
+    ratings = {pk: answer.rating for pk, answer in answers.items()}
     labels = rating_labels(catalog(assessment.checklist).document["scoring"])
-    return _section_state(info, answers, assessment.profile, labels)
+    return (
+        _progress(assessment.checklist, profile, ratings),
+        _section_state(info, answers, profile, labels),
+    )
 
 
 @dataclass(frozen=True)
@@ -260,39 +322,31 @@ def _progress(checklist, profile: dict, ratings: dict[int, str]) -> Progress:
     """Progress from the ratings alone (by question primary key), counted as the state counts."""
     sections = []
     for info in catalog(checklist).sections:
+        # Tallied by rating first, so that answer_counts runs per rating rather than per
+        # question: the dashboard counts this for every project's latest assessment.
+        tally = Counter(
+            ratings.get(q.pk, "") if evaluate_condition(q.applies_if, profile) else NOT_APPLICABLE
+            for q in info.questions
+        )
         answered = applicable = 0
-        for q in info.questions:
-            rating = ratings.get(q.pk, "") if evaluate_condition(q.applies_if, profile) else None
-            counts = answer_counts(NOT_APPLICABLE if rating is None else rating)
-            applicable += counts[0]
-            answered += counts[1]
+        for rating, n in tally.items():
+            counts = answer_counts(rating)
+            applicable += counts[0] * n
+            answered += counts[1] * n
         sections.append(SectionProgress(info.key, info.title, answered, applicable))
     return Progress(tuple(sections))
 
 
-def assessment_progress(assessment: Assessment) -> Progress:
-    """What assessment_state would count, from the answers' ratings alone (1 query, no scores)."""
-    ratings = dict(
-        Answer.objects.filter(assessment=assessment).values_list("question_id", "rating")
-    )
-    return _progress(assessment.checklist, assessment.profile, ratings)
-
-
-def assessment_summary(state: AssessmentState) -> dict:
-    """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
-    from .charts import bar_chart
-
+def assessment_gaps(state: AssessmentState) -> list[dict]:
+    """The gaps in remedy, consent and privacy, blocking ones marked, each with a link to its
+    question: what the assessment page, the report and the action plan list."""
     checklist = state.assessment.checklist
-    rules = checklist.scoring
-    result = state.result
     questions = {q.key: q for q in state.questions}
-    levels = {level["key"]: level for level in rules["levels"]}
-    labels = rating_labels(rules)
+    labels = rating_labels(checklist.scoring)
     flags = checklist.flags
-    texts = {key: q.text for key, q in questions.items()}
     links = section_links(state.assessment)
     gaps = []
-    for gap in result.gaps:
+    for gap in state.result.gaps:
         q = questions[gap.key]
         gaps.append(
             {
@@ -310,6 +364,23 @@ def assessment_summary(state: AssessmentState) -> dict:
                 "href": f"{links[gap.section]}#q-{gap.key}",
             }
         )
+    return gaps
+
+
+def assessment_summary(state: AssessmentState) -> dict:
+    """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
+    from .charts import bar_chart
+
+    checklist = state.assessment.checklist
+    rules = checklist.scoring
+    result = state.result
+    questions = {q.key: q for q in state.questions}
+    levels = {level["key"]: level for level in rules["levels"]}
+    labels = rating_labels(rules)
+    flags = checklist.flags
+    texts = {key: q.text for key, q in questions.items()}
+    links = section_links(state.assessment)
+    gaps = assessment_gaps(state)
     thresholds = [
         (float(level["min_score"]), f"{level['label']} {level['min_score']:g}%")
         for level in rules["levels"]
@@ -349,12 +420,9 @@ def assessment_summary(state: AssessmentState) -> dict:
 
 
 def section_links(assessment: Assessment) -> dict[str, str]:
-    """The URL of each section's page, by section key: lists of questions link to them, and
-    reversing the URL once per section rather than once per question keeps them quick."""
-    return {
-        info.key: reverse("checklists:assessment-section", args=[assessment.pk, info.key])
-        for info in catalog(assessment.checklist).sections
-    }
+    """The URL of each section's page, by section key: lists of questions link to them."""
+    link = url_maker("checklists:assessment-section", assessment.pk)
+    return {info.key: link(info.key) for info in catalog(assessment.checklist).sections}
 
 
 def integrity_hash(state: AssessmentState) -> str:

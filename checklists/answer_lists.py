@@ -1,0 +1,178 @@
+"""Long lists of questions with their answers, drawn in Python: the review page's table, the
+report's appendix (the report preview and the PDF share it) and the action plan's items.
+
+Each shows up to 60 questions with a dozen values each. Django's template engine spent
+several milliseconds a page on them, as each variable lookup, filter and translation tag
+costs it microseconds; written out here, as the charts are (charts.py), they take a fraction
+of that. The markup is the one the templates had, and every value in it is escaped.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.template.defaultfilters import linebreaksbr, truncatechars
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape as escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+NONE = "\N{EN DASH}"  # in place of an owner or a due date not given
+
+
+def shorten(text: str, length: int) -> str:
+    """Django's truncatechars, without its walk through every character of a text that is
+    short enough anyway, as most notes are."""
+    if len(text) <= length:
+        return unicodedata.normalize("NFC", text)  # what truncatechars gives back uncut
+    return truncatechars(text, length)
+
+
+def review_rows_html(questions) -> SafeString:
+    """The rows of one section's table on the review page: each question with its answer,
+    notes and links shortened. `questions` are selectors.QuestionState."""
+    set_aside = escape(_("Not applicable to this project"))
+    not_answered = f'<span class="not-answered">{escape(_("Not answered"))}</span>'
+    evidence = escape(_("Evidence:"))
+    rows = []
+    for q in questions:
+        answer = q.answer
+        if q.state == "set_aside":
+            cell = set_aside
+        elif q.state == "unanswered":
+            cell = not_answered
+        else:
+            cell = f"<strong>{escape(q.rating_label)}</strong>"
+            if answer and answer.na_justification:
+                cell += f": {escape(shorten(answer.na_justification, 300))}"
+            if answer and answer.evidence_note:
+                note = escape(shorten(answer.evidence_note, 300))
+                cell += f'\n<br><span class="small">{evidence} {note}</span>'
+            if answer and answer.evidence_links:
+                cell += "\n" + "".join(
+                    f'<br><a class="small review-link" href="{escape(link)}" '
+                    f'rel="noopener noreferrer">{escape(shorten(link, 80))}</a>'
+                    for link in answer.evidence_links
+                )
+        rows.append(
+            f'\n      <tr class="state-{escape(q.state)}">\n'
+            f"        <td><strong>{escape(q.key)}</strong> {escape(q.text)}</td>\n"
+            f"        <td>\n          {cell}\n        </td>\n      </tr>"
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+
+
+def appendix_html(sections) -> SafeString:
+    """The report's appendix: every question of every section (selectors.SectionState) with
+    its rating, then its reason for not applying, evidence note and links, if any."""
+    set_aside = escape(_("Not applicable to this project"))
+    not_answered = f"<strong>{escape(_('Not answered'))}</strong>"
+    critical = f'<span class="nowrap"> · {escape(_("critical"))}</span>'
+    why, evidence, links = (
+        escape(_("Why it does not apply:")),
+        escape(_("Evidence:")),
+        escape(_("Links:")),
+    )
+    parts = []
+    for section in sections:
+        parts.append(
+            f'\n  <h3 class="appendix-section section-title">'
+            f"{escape(section.key)}. {escape(section.title)}</h3>"
+        )
+        for q in section.questions:
+            if q.state == "set_aside":
+                condition = render_to_string(
+                    "checklists/_condition.html", {"condition": q.applies_if}
+                )
+                rating = f"{set_aside}: {condition}"
+            elif q.state == "unanswered":
+                rating = not_answered
+            else:
+                rating = f"<strong>{escape(q.rating_label)}</strong>"
+            notes = ""
+            answer = q.answer
+            if answer and answer.na_justification:
+                notes += _note(why, linebreaksbr(answer.na_justification))
+            if answer and answer.evidence_note:
+                notes += _note(evidence, linebreaksbr(answer.evidence_note))
+            if answer and answer.evidence_links:
+                notes += _note(
+                    links,
+                    ", ".join(
+                        f'<a class="link" href="{escape(link)}" rel="noopener noreferrer">'
+                        f"{escape(link)}</a>"
+                        for link in answer.evidence_links
+                    ),
+                )
+            parts.append(
+                '\n  <div class="appendix-item">\n'
+                # The rating ends the question's own paragraph: a line less per question, a
+                # page less in all.
+                f'    <p class="appendix-question"><strong>{escape(q.key)}</strong> '
+                f"{escape(q.text)}\n"
+                f'      <span class="appendix-answer">{rating}'
+                f"{critical if q.critical else ''}</span></p>{notes}\n  </div>"
+            )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _note(label: str, html: str) -> str:
+    return f'\n    <p class="appendix-note"><em>{label}</em> {html}</p>'
+
+
+def action_items_html(items: list[dict]) -> SafeString:
+    """The action plan's items (reports.action_plan), each with its form's fields when it has
+    one (`item["form"]`, an ActionForm) and its planned action in words otherwise."""
+    blocking = f'<span class="badge text-bg-danger">{escape(_("Blocking"))}</span> '
+    critical = f'<span class="badge text-bg-light border">{escape(_("Critical"))}</span> '
+    rating, met, aim = escape(_("Rating:")), escape(_("Met.")), escape(_("Evidence to aim for:"))
+    owner, due, status, not_planned = (
+        escape(_("Owner")),
+        escape(_("Due")),
+        escape(_("Status")),
+        escape(_("Not planned")),
+    )
+    labels: dict[str, str] = {}  # the form fields' labels, translated once
+    parts = []
+    for item in items:
+        key = escape(item["key"])
+        badge = blocking if item["blocking"] else critical if item["critical"] else ""
+        if item["met"]:
+            step = met
+        else:
+            step = escape(item["next_step"])
+            if item["evidence"] and item["rating"]:
+                wanted = escape("; ".join(item["evidence"]))
+                step += f' <span class="text-body-secondary">{aim} {wanted}.</span>'
+        form = item["form"]
+        if form is not None:
+            fields = "".join(
+                '\n    <div class="col-md-4">\n'
+                f'      <label class="form-label small" for="{escape(field.id_for_label)}">'
+                f"{labels.setdefault(field.name, escape(field.label))}</label>\n"
+                f"      {field}\n      "
+                + "".join(
+                    f'<p class="invalid-feedback d-block">{escape(e)}</p>' for e in field.errors
+                )
+                + "\n    </div>"
+                for field in form
+            )
+            plan = f'<div class="row g-2">{fields}\n  </div>'
+        else:
+            action = item["action"]
+            when = date_format(item["due_date"], "j M Y") if item["due_date"] else ""
+            plan = (
+                f'<p class="small mb-0">{owner}: {escape(item["owner"] or NONE)} · '
+                f"{due}: {escape(when or NONE)} · {status}: "
+                f"{escape(action.get_status_display()) if action else not_planned}</p>"
+            )
+        parts.append(
+            f'\n<section class="action-item{" blocking" if item["blocking"] else ""}" '
+            f'aria-labelledby="action-{key}">\n'
+            f'  <h2 id="action-{key}" class="h6 mb-1">{badge}<strong>{key}</strong> '
+            f"{escape(item['text'])}</h2>\n"
+            f'  <p class="small mb-2">{rating} {escape(item["rating_label"])} · {step}</p>\n'
+            f"  {plan}\n</section>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
