@@ -268,7 +268,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk, EDIT)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
-        services.project_update(project=project, **form.cleaned_data)
+        services.project_update(project=project, user=request.user, **form.cleaned_data)
         messages.success(
             request, _("Project profile saved. Questions that depend on it are updated.")
         )
@@ -796,7 +796,9 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
                         **form.cleaned_data,
                     )
                 else:
-                    services.action_clear(assessment=assessment, question=item["question"])
+                    services.action_clear(
+                        assessment=assessment, question=item["question"], user=request.user
+                    )
             messages.success(request, _("Action plan saved."))
             return redirect("checklists:assessment-actions", assessment.pk)
         plan, status = render_to_string("checklists/_action_plan.html", context), 422

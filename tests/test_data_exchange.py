@@ -203,7 +203,7 @@ def test_export_summarises_the_scores(exported, assessment):
 def test_answers_kept_on_questions_the_profile_sets_aside_are_not_exported(
     assessment, project, owner
 ):
-    services.project_update(project=project, migrant_workers=False)
+    services.project_update(project=project, user=owner, migrant_workers=False)
     assessment.refresh_from_db()
     data = assessment_to_dict(assessment_state(assessment))
     assert "2.4" not in [a["question"] for a in data["answers"]]

@@ -535,7 +535,7 @@ def few_answers(project, checklist, owner):
 def all_answers(project, checklist, owner):
     """All 60 questions apply and are answered, with the same two blocking gaps, each with an
     action planned."""
-    services.project_update(project=project, **EVERYTHING_APPLIES)
+    services.project_update(project=project, user=owner, **EVERYTHING_APPLIES)
     assessment = services.assessment_start(
         project=project, checklist=checklist, title="Everything answered", started_by=owner
     )

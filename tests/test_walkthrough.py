@@ -1218,7 +1218,7 @@ def test_editing_the_profile_does_not_change_a_submitted_assessment(
     services.assessment_submit(assessment=assessment, user=owner)
     assert as_owner.get(assessment.get_absolute_url()).context["verdict"]["label"] == "Ready"
 
-    services.project_update(project=project, migrant_workers=True)
+    services.project_update(project=project, user=owner, migrant_workers=True)
     review = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
     assert review.context["unanswered"] == []
     assert as_owner.get(assessment.get_absolute_url()).context["verdict"]["label"] == "Ready"
@@ -1387,7 +1387,7 @@ def test_dashboard_shows_every_change_at_once(
     assert not progress_line().startswith("0 of ")
     assert progress_line() in as_owner.get(url).text
 
-    services.project_update(project=project, name="Dhaka hotline, phase two")
+    services.project_update(project=project, user=owner, name="Dhaka hotline, phase two")
     assert "Dhaka hotline, phase two" in as_owner.get(url).text
 
     services.assessment_submit(assessment=assessment, user=owner)
@@ -1427,7 +1427,7 @@ def test_project_detail_query_count_stays_flat_as_assessments_are_added(
 @pytest.fixture
 def full_assessment(project, checklist, owner) -> Assessment:
     """An assessment of a project to which all 60 questions apply, every one answered."""
-    services.project_update(project=project, **EVERYTHING_APPLIES)
+    services.project_update(project=project, user=owner, **EVERYTHING_APPLIES)
     full = services.assessment_start(
         project=project, checklist=checklist, title="Everything answered", started_by=owner
     )
@@ -1502,8 +1502,9 @@ def test_copying_60_answers_into_a_new_assessment_takes_one_insert(
 ):
     # 1. transaction, 2.-5. full_clean checks the project, checklist version, starter and
     # previous assessment exist, 6. the new assessment, 7. the previous answers, 8. their
-    # copies, all in one insert, 9. commit.
-    with django_assert_num_queries(9):
+    # copies, all in one insert, 9. the organisation's last audit event, 10. the new event,
+    # 11. commit.
+    with django_assert_num_queries(11):
         copy = services.assessment_start(
             project=project,
             checklist=checklist,
@@ -1549,9 +1550,10 @@ def test_saving_answers_query_count_does_not_grow_with_answers(
         rating = "planned" if initial["6.1"].get("rating") != "planned" else "in_place"
         # 1. session, 2. user, 3. assessment with its role, 4. the transaction begins (a
         # savepoint in tests), 5. the assessment's row locked, 6. the answer locked, 7. the
-        # answer written, 8. the assessment's "updated" time, 9. the transaction ends. The
-        # saved answer is sent back without loading it again.
-        with django_assert_num_queries(9):
+        # answer written, 8. the assessment's "updated" time, 9. the organisation's last audit
+        # event, 10. the events appended (one insert, however many answers changed), 11. the
+        # transaction ends. The saved answer is sent back without loading it again.
+        with django_assert_num_queries(11):
             response = as_owner.post(
                 section_url(assessment, "6"),
                 autosave_data(assessment, "6.1", rating, initial=initial["6.1"]),
@@ -1563,7 +1565,7 @@ def test_saving_answers_query_count_does_not_grow_with_answers(
         # The whole section without JavaScript: as many queries with one change as above,
         # however many questions the form carries.
         data = section_data(assessment, "6", {"6.2": rating})
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(11):
             assert as_owner.post(section_url(assessment, "6"), data).status_code == 302
         assert stored(assessment)["6.2"][0] == rating
 
@@ -1632,11 +1634,11 @@ def test_a_saved_answer_shows_at_once_on_every_page(as_owner, assessment):
     assert 'id="action-3.1"' not in after["actions"]
 
 
-def test_a_changed_profile_brings_back_a_question_at_once(as_owner, project, assessment):
+def test_a_changed_profile_brings_back_a_question_at_once(as_owner, owner, project, assessment):
     review = reverse("checklists:assessment-review", args=[assessment.pk])
     assert 'name="q2.4-rating"' not in as_owner.get(section_url(assessment, "2")).text
     assert "2.4</strong>" in as_owner.get(review).text  # listed as not applicable
-    services.project_update(project=project, **EVERYTHING_APPLIES)
+    services.project_update(project=project, user=owner, **EVERYTHING_APPLIES)
     assert 'name="q2.4-rating"' in as_owner.get(section_url(assessment, "2")).text
     assert re.search(r"2\.4</strong>.*?Not answered", as_owner.get(review).text, re.S)
 

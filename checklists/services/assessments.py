@@ -1,4 +1,4 @@
-"""Writes that matter. Views and management commands call these, never the ORM directly."""
+"""Assessments: starting one, answering, submitting, and planning the follow-up of gaps."""
 
 from __future__ import annotations
 
@@ -10,158 +10,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .catalog import QuestionInfo, catalog
-from .content import ChecklistError, Problem, content_hash
-from .models import (
+from .. import audit
+from ..catalog import QuestionInfo, catalog
+from ..models import (
     Action,
     Answer,
     Assessment,
+    AuditEvent,
     ChecklistVersion,
-    Membership,
-    Organisation,
     Project,
     Question,
-    Section,
     User,
 )
-from .selectors import assessment_state
+from ..selectors import assessment_state
+from .projects import touch
 
 NOT_APPLICABLE = "not_applicable"
-
-
-@transaction.atomic
-def checklist_version_import(
-    *, document: dict, source_file: str = ""
-) -> tuple[ChecklistVersion, bool]:
-    """Store a validated checklist document as a published version.
-
-    Return (version, created). Loading the same content again changes nothing. A published
-    version is immutable: different content under an existing version identifier is refused.
-    """
-    digest = content_hash(document)
-    existing = ChecklistVersion.objects.filter(
-        slug=document["slug"], version=document["version"]
-    ).first()
-    if existing is not None:
-        if existing.content_hash == digest:
-            return existing, False
-        raise ChecklistError(
-            [
-                Problem(
-                    source_file or document["slug"],
-                    None,
-                    f"version {document['version']}",
-                    f"{document['slug']} {document['version']} is already published with "
-                    f"different content (hash {existing.content_hash[:12]}, this file "
-                    f"{digest[:12]}). Published versions never change: give your changes a "
-                    f"new version identifier and load that.",
-                )
-            ]
-        )
-    version = ChecklistVersion(
-        slug=document["slug"],
-        version=document["version"],
-        title=document["title"],
-        subtitle=document.get("subtitle", ""),
-        language=document["language"],
-        document=document,
-        content_hash=digest,
-        source_file=source_file[-255:],
-    )
-    version.full_clean()
-    version.save()
-    position = 0
-    questions = []
-    for section_position, section_data in enumerate(document["sections"], start=1):
-        section = Section.objects.create(
-            checklist=version,
-            key=section_data["key"],
-            position=section_position,
-            title=section_data["title"],
-            intro=section_data.get("intro", ""),
-        )
-        for q in section_data["questions"]:
-            position += 1
-            questions.append(
-                Question(
-                    checklist=version,
-                    section=section,
-                    key=q["key"],
-                    position=position,
-                    text=q["text"],
-                    principles=q["principles"],
-                    enablers=q["enablers"],
-                    flags=q["flags"],
-                    critical=q["critical"],
-                    na=q["na"],
-                    evidence=q["evidence"],
-                    guidance=q["guidance"],
-                    applies_if=q.get("applies_if"),
-                )
-            )
-    Question.objects.bulk_create(questions)
-    return version, True
-
-
-# --- Organisations and projects ------------------------------------------------------------
-
-
-@transaction.atomic
-def organisation_create(*, name: str, kind: str, owner: User) -> Organisation:
-    organisation = Organisation(name=name, kind=kind)
-    organisation.full_clean()
-    organisation.save()
-    Membership.objects.create(organisation=organisation, user=owner, role=Membership.Role.OWNER)
-    return organisation
-
-
-PROJECT_FIELDS = (
-    "name",
-    "description",
-    "countries",
-    "sector",
-    "channels",
-    "migrant_workers",
-    "minorities_present",
-    "women_share",
-    "technology_provider",
-    "local_partners",
-    "unions",
-    "stage",
-)
-
-
-@transaction.atomic
-def project_create(*, organisation: Organisation, created_by: User, **fields) -> Project:
-    project = Project(organisation=organisation, created_by=created_by)
-    return _project_save(project, fields)
-
-
-@transaction.atomic
-def project_update(*, project: Project, **fields) -> Project:
-    return _project_save(project, fields)
-
-
-def _touch(assessment: Assessment) -> None:
-    """Record that the assessment's answers or plan changed: lists show when it was updated."""
-    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
-
-
-def _project_save(project: Project, fields: dict) -> Project:
-    unknown = set(fields) - set(PROJECT_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown project fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(project, name, value)
-    invalid = [c for c in project.channels if c not in Project.Channel.values]
-    if invalid:
-        raise ValidationError({"channels": _("Unknown channel: %(c)s") % {"c": ", ".join(invalid)}})
-    project.full_clean()
-    project.save()
-    return project
-
-
-# --- Assessments and answers ---------------------------------------------------------------
 
 
 @transaction.atomic
@@ -200,6 +64,14 @@ def assessment_start(
             )
             for a in copy_from.answers.all()
         )
+    audit.record(
+        AuditEvent.Kind.FOLLOW_UP_STARTED if copy_from else AuditEvent.Kind.ASSESSMENT_STARTED,
+        organisation=project.organisation_id,
+        actor=started_by,
+        assessment=assessment,
+        data={"title": title, "checklist": checklist.version}
+        | ({"from": copy_from.pk} if copy_from else {}),
+    )
     return assessment
 
 
@@ -244,7 +116,7 @@ class AssessmentLocked(Exception):
 
 def validate_answer(change: AnswerChange, scoring: dict, profile: dict) -> None:
     """Domain rules for one answer, whatever form or file it comes from."""
-    from .content import evaluate_condition
+    from ..content import evaluate_condition
 
     question = change.question
     scale = {r["key"]: r for r in scoring["scale"]}
@@ -344,10 +216,12 @@ def answers_record(*, assessment: Assessment, user: User, changes: list[AnswerCh
     if conflicts:
         return Recorded(conflicts=conflicts, answers=current)
     changed = False
+    events: list[audit.Entry] = []
     for change in changes:
         answer = current[change.question.pk]
         if answer_values(answer) == change.values():
             continue
+        before = answer_values(answer)
         if answer is None:
             answer = current[change.question.pk] = Answer(
                 assessment=assessment, question_id=change.question.pk, revision=0
@@ -360,9 +234,34 @@ def answers_record(*, assessment: Assessment, user: User, changes: list[AnswerCh
         answer.revision += 1
         answer.save()
         changed = True
+        events.append(
+            audit.Entry(
+                AuditEvent.Kind.ANSWER_CHANGED,
+                assessment=assessment,
+                data=_answer_change(change.question.key, before, answer_values(answer)),
+            )
+        )
     if changed:
-        _touch(assessment)
+        touch(assessment)
+        audit.record_all(events, organisation=assessment.project.organisation_id, actor=user)
     return Recorded(conflicts=[], answers=current)
+
+
+def _answer_change(key: str, before: tuple, after: tuple) -> dict:
+    """An answer change as the audit trail keeps it: the rating and, for the texts, a shortened
+    old and new value; links as they were and are."""
+    names = ("rating", "na_justification", "evidence_note", "evidence_links")
+    old, new = {}, {}
+    for name, was, now in zip(names, before, after, strict=True):
+        if was == now:
+            continue
+        if name == "evidence_links":
+            old[name], new[name] = list(was), list(now)
+        elif name == "rating":
+            old[name], new[name] = was, now
+        else:
+            old[name], new[name] = audit.shorten(was), audit.shorten(now)
+    return {"question": key, "old": old, "new": new}
 
 
 def _revision(answer: Answer | None) -> int:
@@ -389,6 +288,13 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.save(
         update_fields=["status", "submitted_at", "submitted_by", "profile_snapshot", "updated_at"]
     )
+    audit.record(
+        AuditEvent.Kind.ASSESSMENT_SUBMITTED,
+        organisation=assessment.project.organisation_id,
+        actor=user,
+        assessment=assessment,
+        data={"title": locked.title},
+    )
     return locked
 
 
@@ -411,13 +317,32 @@ def action_update(
     action.owner, action.due_date, action.status, action.updated_by = owner, due_date, status, user
     action.full_clean()
     action.save()
-    _touch(assessment)
+    touch(assessment)
+    audit.record(
+        AuditEvent.Kind.ACTION_PLANNED,
+        organisation=assessment.project.organisation_id,
+        actor=user,
+        assessment=assessment,
+        data={
+            "question": question.key,
+            "owner": audit.shorten(owner),
+            "due_date": due_date.isoformat() if due_date else None,
+            "status": status,
+        },
+    )
     return action
 
 
 @transaction.atomic
-def action_clear(*, assessment: Assessment, question: Question) -> None:
+def action_clear(*, assessment: Assessment, question: Question, user: User) -> None:
     """Take back the plan for one gap: it is "not planned" again."""
     deleted, _kinds = Action.objects.filter(assessment=assessment, question_id=question.pk).delete()
     if deleted:
-        _touch(assessment)
+        touch(assessment)
+        audit.record(
+            AuditEvent.Kind.ACTION_CLEARED,
+            organisation=assessment.project.organisation_id,
+            actor=user,
+            assessment=assessment,
+            data={"question": question.key},
+        )

@@ -1,0 +1,28 @@
+"""The westcheck domain's tables, by topic; import them from here."""
+
+from .audit import AuditErasure, AuditEvent
+from .checklists import ChecklistVersion, Question, Section
+from .documents import RenderedDocument
+from .people import Membership, Organisation, User, UserManager
+from .projects import Action, Answer, Assessment, Project
+from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
+
+__all__ = [
+    "Action",
+    "Answer",
+    "Assessment",
+    "AuditErasure",
+    "AuditEvent",
+    "ChecklistVersion",
+    "Invitation",
+    "Membership",
+    "Organisation",
+    "Project",
+    "ProjectGroupObjectPermission",
+    "ProjectUserObjectPermission",
+    "Question",
+    "RenderedDocument",
+    "Section",
+    "User",
+    "UserManager",
+]

@@ -1,0 +1,51 @@
+"""Writes that matter. Views and management commands call these, never the ORM directly.
+
+Every service that changes something appends an audit event in the same transaction
+(see audit.py), so that the trail and the data never disagree.
+"""
+
+from .assessments import (
+    NOT_APPLICABLE,
+    AnswerChange,
+    AssessmentLocked,
+    Recorded,
+    action_clear,
+    action_update,
+    answer_values,
+    answers_record,
+    assessment_start,
+    assessment_submit,
+    assessment_visit_section,
+    validate_answer,
+)
+from .checklists import checklist_version_import
+from .projects import (
+    PROJECT_FIELDS,
+    organisation_create,
+    organisation_update,
+    project_create,
+    project_delete,
+    project_update,
+)
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "PROJECT_FIELDS",
+    "AnswerChange",
+    "AssessmentLocked",
+    "Recorded",
+    "action_clear",
+    "action_update",
+    "answer_values",
+    "answers_record",
+    "assessment_start",
+    "assessment_submit",
+    "assessment_visit_section",
+    "checklist_version_import",
+    "organisation_create",
+    "organisation_update",
+    "project_create",
+    "project_delete",
+    "project_update",
+    "validate_answer",
+]
