@@ -30,12 +30,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
-from .accounts import normalise_email
-from .catalog import catalog, question_fragments
-from .content import evaluate_condition
-from .downloads import private_download, public_document
-from .forms import (
+from .. import services
+from ..accounts import normalise_email
+from ..catalog import catalog, question_fragments
+from ..content import evaluate_condition
+from ..downloads import private_download, public_document
+from ..forms import (
     AnswerForm,
     AssessmentStartForm,
     OrganisationForm,
@@ -47,9 +47,9 @@ from .forms import (
     answer_inputs_html,
     bound_answer_fields,
 )
-from .links import url, url_maker
-from .models import Answer, Assessment, ChecklistVersion, Project
-from .permissions import (
+from ..links import url, url_maker
+from ..models import Answer, Assessment, ChecklistVersion, Project
+from ..permissions import (
     EDIT,
     PLAN,
     VIEW,
@@ -59,7 +59,7 @@ from .permissions import (
     get_project_for,
     role_permissions,
 )
-from .selectors import (
+from ..selectors import (
     assessment_gaps,
     assessment_state,
     assessment_summary,
@@ -183,7 +183,7 @@ def checklist_detail(request: HttpRequest, slug: str, version: str) -> HttpRespo
 def checklist_blank_pdf(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     """The blank checklist: rendered once for each version, language and renderer, and then
     served from the database to every process (reports.blank_checklist_key)."""
-    from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
+    from .. import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
 
     checklist = get_checklist_version(slug, version)
     return public_document(
@@ -296,7 +296,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assessment_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a follow-up assessment with this one's answers as its starting point."""
-    from .forms import AssessmentCopyForm
+    from ..forms import AssessmentCopyForm
 
     previous = get_assessment_for(request.user, pk, VIEW)
     project = get_project_for(request.user, previous.project_id, EDIT)
@@ -716,7 +716,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 @login_required
 def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The readiness report as a web page: the same content as the PDF."""
-    from .reports import assessment_report_context
+    from ..reports import assessment_report_context
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     # A page shows the answers as they are now: no report date, unlike a PDF.
@@ -734,8 +734,8 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from . import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
-    from .data_exchange import export_filename
+    from .. import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
+    from ..data_exchange import export_filename
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     return private_download(
@@ -749,8 +749,8 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan the work on each gap: an owner, a due date and a status."""
-    from .forms import ActionForm
-    from .reports import action_plan
+    from ..forms import ActionForm
+    from ..reports import action_plan
 
     assessment = get_assessment_for(request.user, pk, PLAN if request.method == "POST" else VIEW)
     can_edit = PLAN in assessment.permissions
@@ -818,7 +818,7 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the integrity hash printed on a report against the live answers."""
-    from .forms import VerifyForm
+    from ..forms import VerifyForm
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     form = VerifyForm(request.GET or None)
@@ -841,7 +841,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    from .data_exchange import assessment_csv, assessment_json, export_filename
+    from ..data_exchange import assessment_csv, assessment_json, export_filename
 
     assessment = get_assessment_for(request.user, pk, VIEW)
     state = assessment_state(assessment)
