@@ -14,7 +14,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import normalise_email
-from .models import Action, Answer, ChecklistVersion, Organisation, Project, Question, User
+from .models import (
+    Action,
+    Answer,
+    ChecklistVersion,
+    Membership,
+    Organisation,
+    Project,
+    Question,
+    User,
+)
 
 
 class SignupForm(auth_forms.BaseUserCreationForm):
@@ -523,4 +532,58 @@ def answer_inputs_html(question, fields: dict, texts: dict[str, str]) -> SafeStr
         f'id="id_{prefix}-revision"><input type="hidden" name="{prefix}-seen" '
         f'value="{seen}" id="id_{prefix}-seen">\n'
         '<p class="save-state small" aria-live="polite"></p>'
+    )
+
+
+# --- Working together ------------------------------------------------------------------------
+
+
+class InvitationForm(forms.Form):
+    """Invite someone to the organisation by e-mail, with a role."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.EDITOR,
+        help_text=_(
+            "Owners manage members and the organisation; editors answer, submit and plan; viewers read and download."
+        ),
+    )
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+class CollaboratorForm(InvitationForm):
+    """Invite someone outside the organisation to work on one project."""
+
+    role = forms.ChoiceField(
+        label=_("Access"),
+        choices=[
+            (Membership.Role.EDITOR, _("Can edit: answers, submits and plans actions")),
+            (Membership.Role.VIEWER, _("Can view: reads and downloads")),
+        ],
+        initial=Membership.Role.EDITOR,
+        widget=forms.RadioSelect,
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class AccessForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Access"),
+        choices=[(Membership.Role.EDITOR, _("Can edit")), (Membership.Role.VIEWER, _("Can view"))],
+    )
+
+
+class ProjectDeleteForm(forms.Form):
+    confirm_name = forms.CharField(
+        label=_("Type the project's name to confirm"), required=False, max_length=200
     )

@@ -12,11 +12,11 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from .catalog import QuestionInfo, SectionInfo, catalog, checklist_version
-from .content import evaluate_condition
-from .links import url_maker
-from .models import Answer, Assessment, Membership, Project, User
-from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
+from ..catalog import QuestionInfo, SectionInfo, catalog, checklist_version
+from ..content import evaluate_condition
+from ..links import url_maker
+from ..models import Answer, Assessment, Membership, Project, User
+from ..scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
 
 
 class QuestionState:
@@ -369,7 +369,7 @@ def assessment_gaps(state: AssessmentState) -> list[dict]:
 
 def assessment_summary(state: AssessmentState) -> dict:
     """What the dashboard and the report show first: verdict, reasons, gaps and charts."""
-    from .charts import bar_chart
+    from ..charts import bar_chart
 
     checklist = state.assessment.checklist
     rules = checklist.scoring
@@ -458,7 +458,7 @@ def _reason_texts(result, rules: dict, texts: dict, flags: dict) -> list[str]:
     so that the reasons stay readable and the gaps themselves are listed in full below them."""
     from django.utils.translation import gettext as _
 
-    from .scoring import BLOCKING_GAP, reason_text
+    from ..scoring import BLOCKING_GAP, reason_text
 
     # Flags are named inside sentences ("a blocking gap in remedy").
     labels = {k: f["label"].lower() for k, f in flags.items()}
