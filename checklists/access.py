@@ -41,11 +41,14 @@ class Can(StrEnum):
     # The follow-up of gaps goes on after submission: unlike EDIT_ANSWERS, not locked by it.
     PLAN_ACTIONS = "plan_actions"
     VIEW_ACTIVITY = "view_activity"
+    VIEW_ORGANISATION_ACTIVITY = "view_organisation_activity"
     EXPORT_ACTIVITY = "export_activity"
     CREATE_PROJECT = "create_project"
     EDIT_PROJECT = "edit_project"
     DELETE_PROJECT = "delete_project"
     MANAGE_COLLABORATORS = "manage_collaborators"
+    # Who works on a project and the organisation's members: members' business, not a guest's.
+    VIEW_PEOPLE = "view_people"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_ORGANISATION = "manage_organisation"
 
@@ -62,7 +65,8 @@ class Capabilities(frozenset):
 NOTHING = Capabilities()
 
 _VIEWER = {Can.VIEW, Can.EXPORT}
-_EDITOR = _VIEWER | {
+_MEMBER_VIEWER = _VIEWER | {Can.VIEW_PEOPLE}
+_EDITOR = _MEMBER_VIEWER | {
     Can.EDIT_ANSWERS,
     Can.SUBMIT,
     Can.START_ASSESSMENT,
@@ -74,7 +78,7 @@ _EDITOR = _VIEWER | {
 ROLE_CAPABILITIES: dict[str, Capabilities] = {
     Membership.Role.OWNER: Capabilities(set(Can)),
     Membership.Role.EDITOR: Capabilities(_EDITOR),
-    Membership.Role.VIEWER: Capabilities(_VIEWER),
+    Membership.Role.VIEWER: Capabilities(_MEMBER_VIEWER),
 }
 
 # Per-project grants to people outside the organisation, as django-guardian permissions on the

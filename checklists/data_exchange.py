@@ -171,7 +171,7 @@ def export_filename(assessment: Assessment, extension: str, *, kind: str = "asse
     return f"{kind}-{assessment.pk}{'-' + words if words else ''}.{extension}"
 
 
-def _cell(value: str) -> str:
+def csv_cell(value: str) -> str:
     """Neutralise a cell that a spreadsheet would run as a formula."""
     # Spreadsheet programs skip leading spaces and read look-alikes such as the full-width
     # equals sign (U+FF1D) as the plain one; NFKC maps such look-alikes to the signs they mean.
@@ -220,7 +220,7 @@ def assessment_csv(state: AssessmentState) -> str:
                 answer.answerer_name if answer else "",
                 _iso(answer.answered_at) if answer else "",
             ]
-            writer.writerow([_cell(str(value or "")) for value in row])
+            writer.writerow([csv_cell(str(value or "")) for value in row])
     return out.getvalue()
 
 

@@ -587,3 +587,28 @@ class ProjectDeleteForm(forms.Form):
     confirm_name = forms.CharField(
         label=_("Type the project's name to confirm"), required=False, max_length=200
     )
+
+
+class ActivityFilterForm(forms.Form):
+    """The filters of an activity page, read from the query string."""
+
+    person = forms.TypedChoiceField(label=_("Who"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, people, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("Anyone")), *people]
+        self.fields["kind"].choices = [("", _("Anything")), *kinds]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise ValidationError(_("The first date must not be after the second."))
+        return cleaned

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import activity, teams
 
 app_name = "checklists"
 
@@ -8,15 +9,70 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("home/", views.dashboard, name="dashboard"),
     path("organisations/new/", views.organisation_create, name="organisation-create"),
+    path("organisations/<int:pk>/", teams.members_page, name="organisation-members"),
+    path(
+        "organisations/<int:pk>/activity/",
+        activity.organisation_activity,
+        name="organisation-activity",
+    ),
+    path("organisations/<int:pk>/edit/", teams.organisation_edit, name="organisation-edit"),
+    path("organisations/<int:pk>/invite/", teams.member_invite, name="member-invite"),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        teams.invitation_resend,
+        name="invitation-resend",
+    ),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/cancel/",
+        teams.invitation_cancel,
+        name="invitation-cancel",
+    ),
+    path(
+        "organisations/<int:pk>/members/<int:member_pk>/role/",
+        teams.member_role,
+        name="member-role",
+    ),
+    path(
+        "organisations/<int:pk>/members/<int:member_pk>/remove/",
+        teams.member_remove,
+        name="member-remove",
+    ),
+    path("organisations/<int:pk>/hand-over/", teams.ownership_hand_over, name="hand-over"),
+    path("invitations/<str:token>/", teams.invitation, name="invitation"),
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project-edit"),
+    path("projects/<int:pk>/people/", teams.project_people, name="project-people"),
+    path("projects/<int:pk>/people/invite/", teams.collaborator_invite, name="collaborator-invite"),
+    path(
+        "projects/<int:pk>/people/invitations/<int:invitation_pk>/resend/",
+        teams.collaborator_invitation_resend,
+        name="collaborator-invitation-resend",
+    ),
+    path(
+        "projects/<int:pk>/people/invitations/<int:invitation_pk>/cancel/",
+        teams.collaborator_invitation_cancel,
+        name="collaborator-invitation-cancel",
+    ),
+    path(
+        "projects/<int:pk>/people/<int:user_pk>/access/",
+        teams.collaborator_change,
+        name="collaborator-change",
+    ),
+    path(
+        "projects/<int:pk>/people/<int:user_pk>/remove/",
+        teams.collaborator_revoke,
+        name="collaborator-revoke",
+    ),
     path("projects/<int:pk>/assessments/new/", views.assessment_create, name="assessment-create"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment-detail"),
     path(
         "assessments/<int:pk>/sections/<str:key>/",
         views.assessment_section,
         name="assessment-section",
+    ),
+    path(
+        "assessments/<int:pk>/activity/", activity.assessment_activity, name="assessment-activity"
     ),
     path("assessments/<int:pk>/review/", views.assessment_review, name="assessment-review"),
     path("assessments/<int:pk>/submit/", views.assessment_submit, name="assessment-submit"),

@@ -245,7 +245,7 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(assessment):
     assert by_key["5.1"][note] == "'-1 workers asked so far"
     assert by_key["1.1"][note] == "Benefits statement agreed with the union."
     for start in ("+", "@", "\t", "\r"):
-        assert data_exchange._cell(start + "1") == "'" + start + "1"
+        assert data_exchange.csv_cell(start + "1") == "'" + start + "1"
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(assessment):
 )
 def test_csv_neutralises_look_alike_and_indented_formula_starts(value):
     # Spreadsheet programs read the full-width forms as the plain signs, and skip spaces.
-    assert data_exchange._cell(value) == "'" + value
+    assert data_exchange.csv_cell(value) == "'" + value
 
 
 def test_a_note_starting_with_a_full_width_equals_sign_is_text_in_the_csv(assessment, owner):
@@ -282,7 +282,7 @@ def test_a_note_starting_with_a_full_width_equals_sign_is_text_in_the_csv(assess
 
 @pytest.mark.parametrize("value", ["\uff37orkers asked", "5 workers", "Notes: =1", ""])
 def test_csv_leaves_ordinary_text_alone(value):
-    assert data_exchange._cell(value) == value
+    assert data_exchange.csv_cell(value) == value
 
 
 def test_csv_says_why_a_question_does_not_apply(plain_project, checklist, owner):

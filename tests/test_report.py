@@ -591,8 +591,9 @@ def test_csv_export_query_count_does_not_grow_with_answers(
     for assessment in few_and_all:
         url = reverse("checklists:assessment-export", args=[assessment.pk, "csv"])
         # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and
-        # the user's role, 4. answers with who answered.
-        with django_assert_num_queries(4):
+        # the user's role, 4. answers with who answered, 5. the organisation's last audit event,
+        # 6. the download's event.
+        with django_assert_num_queries(6):
             response = client.get(url)
         assert response.status_code == 200
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -609,8 +610,9 @@ def test_json_export_query_count_does_not_grow_with_answers(
     for assessment in few_and_all:
         url = reverse("checklists:assessment-export", args=[assessment.pk, "json"])
         # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and
-        # the user's role, 4. answers with who answered, 5. who started the assessment (its name).
-        with django_assert_num_queries(5):
+        # the user's role, 4. answers with who answered, 5. who started the assessment (its name),
+        # 6. the organisation's last audit event, 7. the download's event.
+        with django_assert_num_queries(7):
             response = client.get(url)
         assert response.status_code == 200
         data = json.loads(response.content)
@@ -623,8 +625,9 @@ def test_pdf_query_count_does_not_grow_with_answers(client, few_and_all, django_
         url = reverse("checklists:assessment-report-pdf", args=[assessment.pk])
         # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and
         # the user's role, 4. answers with who answered, 5. the planned actions. Fonts and
-        # stylesheets come from disk, not the database.
-        with django_assert_num_queries(5):
+        # stylesheets come from disk, not the database. 6. the organisation's last audit event,
+        # 7. the download's event.
+        with django_assert_num_queries(7):
             response = client.get(url)
         assert response.status_code == 200
         assert response.content.startswith(b"%PDF")

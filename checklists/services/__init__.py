@@ -16,6 +16,7 @@ from .assessments import (
     assessment_start,
     assessment_submit,
     assessment_visit_section,
+    download_record,
     validate_answer,
 )
 from .checklists import checklist_version_import
@@ -42,6 +43,7 @@ __all__ = [
     "assessment_submit",
     "assessment_visit_section",
     "checklist_version_import",
+    "download_record",
     "organisation_create",
     "organisation_update",
     "project_create",

@@ -346,3 +346,14 @@ def action_clear(*, assessment: Assessment, question: Question, user: User) -> N
             assessment=assessment,
             data={"question": question.key},
         )
+
+
+def download_record(*, assessment: Assessment, user: User, fmt: str) -> None:
+    """Note in the audit trail that someone took a copy of the assessment out of westcheck."""
+    audit.record(
+        AuditEvent.Kind.REPORT_DOWNLOADED if fmt == "pdf" else AuditEvent.Kind.EXPORT_DOWNLOADED,
+        organisation=assessment.project.organisation_id,
+        actor=user,
+        assessment=assessment,
+        data={"format": fmt},
+    )

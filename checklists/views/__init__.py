@@ -31,6 +31,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
+from ..access import (
+    Can,
+    get_assessment_for,
+    get_checklist_version,
+    get_project_for,
+    organisations_where,
+    role_capabilities,
+)
 from ..accounts import normalise_email
 from ..catalog import catalog, question_fragments
 from ..content import evaluate_condition
@@ -49,16 +57,6 @@ from ..forms import (
 )
 from ..links import url, url_maker
 from ..models import Answer, Assessment, ChecklistVersion, Project
-from ..permissions import (
-    EDIT,
-    PLAN,
-    VIEW,
-    editable_organisations,
-    get_assessment_for,
-    get_checklist_version,
-    get_project_for,
-    role_permissions,
-)
 from ..selectors import (
     assessment_gaps,
     assessment_state,
@@ -82,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
     projects = dashboard_projects(request.user)
     for project in projects:
-        project.can_edit = EDIT in role_permissions(project.role)
+        project.can_edit = Can.START_ASSESSMENT in role_capabilities(project.role)
     _label_project_cards(projects)
     return render(
         request,
@@ -225,7 +223,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
-    organisations = editable_organisations(request.user)
+    organisations = organisations_where(request.user, Can.CREATE_PROJECT)
     if not organisations.exists():
         messages.info(request, _("First tell us about your organisation."))
         return redirect("checklists:organisation-create")
@@ -242,7 +240,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, VIEW)
+    project = get_project_for(request.user, pk, Can.VIEW)
     assessments = project.assessments.select_related("checklist", "started_by").only(
         "pk",
         "title",
@@ -259,13 +257,13 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checklists/project_detail.html",
-        {"project": project, "assessments": assessments, "can_edit": EDIT in project.permissions},
+        {"project": project, "assessments": assessments, "caps": project.caps},
     )
 
 
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, EDIT)
+    project = get_project_for(request.user, pk, Can.EDIT_PROJECT)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         services.project_update(project=project, user=request.user, **form.cleaned_data)
@@ -281,7 +279,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for(request.user, pk, EDIT)
+    project = get_project_for(request.user, pk, Can.START_ASSESSMENT)
     form = AssessmentStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         assessment = services.assessment_start(
@@ -298,8 +296,8 @@ def assessment_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a follow-up assessment with this one's answers as its starting point."""
     from ..forms import AssessmentCopyForm
 
-    previous = get_assessment_for(request.user, pk, VIEW)
-    project = get_project_for(request.user, previous.project_id, EDIT)
+    previous = get_assessment_for(request.user, pk, Can.START_ASSESSMENT)
+    project = previous.project
     form = AssessmentCopyForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["title"]))
@@ -324,7 +322,7 @@ def _follow_up_title(previous) -> str:
 
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment_for(request.user, pk, VIEW)
+    assessment = get_assessment_for(request.user, pk, Can.VIEW)
     state = assessment_state(assessment, answerers=False)
     progress = progress_of(state)
     summary = render_to_string(
@@ -345,7 +343,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "resume_key": assessment.last_section
             or progress.first_open
             or progress.sections[0].key,
-            "can_copy": EDIT in assessment.permissions,
+            "can_copy": Can.START_ASSESSMENT in assessment.caps,
             "copy_title": _follow_up_title(assessment),
         },
     )
@@ -358,13 +356,13 @@ def _page_context(assessment, progress, **extra) -> dict:
         "project": assessment.project,
         "checklist": assessment.checklist,
         "progress": progress,
-        "can_edit": EDIT in assessment.permissions and not assessment.is_submitted,
+        "can_edit": Can.EDIT_ANSWERS in assessment.caps,
         **extra,
     }
 
 
 def _assessment_context(request, assessment, state, **extra) -> dict:
-    can_edit = EDIT in assessment.permissions and not assessment.is_submitted
+    can_edit = Can.EDIT_ANSWERS in assessment.caps
     return {
         "assessment": assessment,
         "project": assessment.project,
@@ -386,20 +384,22 @@ def assessment_section(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     Without JavaScript the whole section is saved at once; with it, static/js/autosave.js posts
     one question at a time (`autosave=<key>`) and gets JSON back.
     """
-    assessment = get_assessment_for(request.user, pk, EDIT if request.method == "POST" else VIEW)
+    assessment = get_assessment_for(
+        request.user, pk, Can.EDIT_ANSWERS if request.method == "POST" else Can.VIEW
+    )
     info = next((s for s in catalog(assessment.checklist).sections if s.key == key), None)
     if info is None:
         raise Http404
     if request.method == "POST":
         return _save_section(request, assessment, info)
-    if EDIT in assessment.permissions and not assessment.is_submitted:
+    if Can.EDIT_ANSWERS in assessment.caps:
         services.assessment_visit_section(assessment=assessment, section_key=key)
     return _render_section(request, assessment, info, [])
 
 
 def _render_section(request, assessment, info, forms, conflicts=None, status=200):
     """Draw a section; `forms` are the bound forms of a refused post, if any."""
-    editable = EDIT in assessment.permissions and not assessment.is_submitted
+    editable = Can.EDIT_ANSWERS in assessment.caps
     # Only the read-only answers say who gave them and when.
     progress, section = section_page_state(assessment, info, answerers=not editable)
     keys = [s.key for s in progress.sections]
@@ -430,7 +430,9 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
             "section": section,
             "can_edit": editable,
             "project_edit_url": (
-                url("checklists:project-edit", assessment.project_id) if editable else ""
+                url("checklists:project-edit", assessment.project_id)
+                if editable and Can.EDIT_PROJECT in assessment.caps
+                else ""
             ),
         },
     )
@@ -642,7 +644,7 @@ def _render_conflicts(request, assessment, info, forms, conflicts):
 @login_required
 def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Check your answers": everything still unanswered, with links back, and the submit button."""
-    assessment = get_assessment_for(request.user, pk, VIEW)
+    assessment = get_assessment_for(request.user, pk, Can.VIEW)
     state = assessment_state(assessment, answerers=False)
     progress = progress_of(state)
     links = section_links(assessment)
@@ -667,7 +669,7 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment_for(request.user, pk, EDIT)
+    assessment = get_assessment_for(request.user, pk, Can.SUBMIT)
     try:
         services.assessment_submit(assessment=assessment, user=request.user)
     except ValidationError as exc:
@@ -718,7 +720,7 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The readiness report as a web page: the same content as the PDF."""
     from ..reports import assessment_report_context
 
-    assessment = get_assessment_for(request.user, pk, VIEW)
+    assessment = get_assessment_for(request.user, pk, Can.VIEW)
     # A page shows the answers as they are now: no report date, unlike a PDF.
     context = {**assessment_report_context(assessment), "generated_at": None}
     return render(
@@ -737,9 +739,11 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from .. import reports  # WeasyPrint is slow to import: only processes that render PDFs pay
     from ..data_exchange import export_filename
 
-    assessment = get_assessment_for(request.user, pk, VIEW)
+    assessment = get_assessment_for(request.user, pk, Can.EXPORT)
+    body = reports.assessment_report_pdf(assessment, reuse=True)
+    services.download_record(assessment=assessment, user=request.user, fmt="pdf")
     return private_download(
-        reports.assessment_report_pdf(assessment, reuse=True),
+        body,
         content_type="application/pdf",
         filename=export_filename(assessment, "pdf", kind="report"),
         inline=True,
@@ -752,8 +756,10 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     from ..forms import ActionForm
     from ..reports import action_plan
 
-    assessment = get_assessment_for(request.user, pk, PLAN if request.method == "POST" else VIEW)
-    can_edit = PLAN in assessment.permissions
+    assessment = get_assessment_for(
+        request.user, pk, Can.PLAN_ACTIONS if request.method == "POST" else Can.VIEW
+    )
+    can_edit = Can.PLAN_ACTIONS in assessment.caps
     state = assessment_state(assessment, answerers=False)
     posted = request.POST if request.method == "POST" else None
 
@@ -820,7 +826,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the integrity hash printed on a report against the live answers."""
     from ..forms import VerifyForm
 
-    assessment = get_assessment_for(request.user, pk, VIEW)
+    assessment = get_assessment_for(request.user, pk, Can.VIEW)
     form = VerifyForm(request.GET or None)
     outcome = None
     if form.is_valid():
@@ -843,7 +849,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     from ..data_exchange import assessment_csv, assessment_json, export_filename
 
-    assessment = get_assessment_for(request.user, pk, VIEW)
+    assessment = get_assessment_for(request.user, pk, Can.EXPORT)
     state = assessment_state(assessment)
     if fmt == "csv":
         # With a byte order mark, spreadsheet programs read accents correctly.
@@ -852,6 +858,7 @@ def assessment_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         body, content_type = assessment_json(state).encode(), "application/json"
     else:
         raise Http404
+    services.download_record(assessment=assessment, user=request.user, fmt=fmt)
     return private_download(
         body, content_type=content_type, filename=export_filename(assessment, fmt)
     )

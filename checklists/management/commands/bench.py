@@ -1254,14 +1254,14 @@ def measure_pdfs(targets: Targets, runs: int) -> PdfFigures:
     steps are interleaved and their order rotates from run to run.
     """
     from checklists import reports
-    from checklists.permissions import VIEW, get_assessment_for, get_checklist_version
+    from checklists.access import Can, get_assessment_for, get_checklist_version
 
     weasyprint = reports._weasyprint()  # imported once per process, as in a server
     figures = PdfFigures(runs)
     member = targets.member
 
     def load(assessment):  # as the view loads it: one query, its related objects joined
-        return get_assessment_for(member, assessment.pk, VIEW)
+        return get_assessment_for(member, assessment.pk, Can.VIEW)
 
     def blank_version():
         return get_checklist_version(targets.checklist.slug, targets.checklist.version)
