@@ -20,13 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import services
+from . import answer_rules, services
 from .content import Problem, decode_utf8, evaluate_condition, read_limited
 from .models import Answer, Assessment, ChecklistVersion, Project, Question, User
 from .selectors import AssessmentState, integrity_hash, rating_labels
@@ -361,42 +359,15 @@ class _Checker:
         return value
 
 
-_validate_url = URLValidator(schemes=["http", "https"])
-
-
-def _links(check: _Checker, node: dict, where: str) -> tuple[str, ...] | None:
+def _links(check: _Checker, node: dict, where: str) -> tuple | None:
+    """The links as given, when they are a list; their number and form are answer rules."""
     links = node.get("evidence_links", [])
-    path = _join(where, "evidence_links")
     if not isinstance(links, list):
-        check.add(path, f"must be a list of web addresses, not {_kind(links)}")
+        check.add(
+            _join(where, "evidence_links"), f"must be a list of web addresses, not {_kind(links)}"
+        )
         return None
-    if len(links) > Answer.MAX_LINKS:
-        check.add(path, f"has {len(links)} links; the limit is {Answer.MAX_LINKS}")
-        return None
-    ok = True
-    for index, link in enumerate(links):
-        try:
-            if not isinstance(link, str):
-                raise ValidationError("not text")
-            _validate_url(link)
-        except ValidationError:
-            shown = link[:80] if isinstance(link, str) else json.dumps(link)[:80]
-            check.add(
-                _join(path, index),
-                f"“{shown}” is not a web address starting with http:// or https://",
-            )
-            ok = False
-    return tuple(links) if ok else None
-
-
-def _failing_field(change: services.AnswerChange, scale: dict, profile: dict) -> str:
-    """Which key of an answer a refusal by services.validate_answer is about."""
-    question = change.question
-    if not evaluate_condition(question.applies_if, profile):
-        return "question"
-    if change.rating == services.NOT_APPLICABLE:
-        return "na_justification" if question.na_allowed else "rating"
-    return "evidence_note" if change.rating in scale else "rating"
+    return tuple(links)
 
 
 def _check_answer(
@@ -461,11 +432,15 @@ def _check_answer(
         evidence_note=note,
         evidence_links=links,
     )
-    try:
-        services.validate_answer(change, checklist.scoring, profile)
-    except ValidationError as exc:
-        scale = {r["key"]: r for r in checklist.scoring["scale"]}
-        check.add(_join(where, _failing_field(change, scale, profile)), " ".join(exc.messages))
+    found = answer_rules.problems(change.value, question, checklist.scoring, profile)
+    # A question the profile sets aside is refused as a whole, not for its rating.
+    applies = evaluate_condition(question.applies_if, profile)
+    for field, messages in found.items():
+        check.add(
+            _join(where, field if applies else "question"),
+            " ".join(f"Question {key}: {message}" for message in messages),
+        )
+    if found:
         return None
     if rating != services.NOT_APPLICABLE and justification.strip():
         # The app keeps a justification only with not_applicable; importing it would drop it.

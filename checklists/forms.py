@@ -6,7 +6,6 @@ import json
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import normalise_email
+from .answer_rules import NOT_APPLICABLE, AnswerValue, parse_links, problems
 from .models import (
     Action,
     Answer,
@@ -206,7 +206,7 @@ class AnswerForm(forms.Form):
         self.fields["rating"].error_messages["invalid_choice"] = _(
             "Choose one of the ratings offered for this question."
         )
-        self.requires_evidence = {r["key"] for r in scoring["scale"] if r.get("requires_evidence")}
+        self.scoring = scoring
         self.fields["rating"].widget.attrs["class"] = "form-check-input"
         for name in ("na_justification", "evidence_note", "evidence_links"):
             field = self.fields[name]
@@ -243,57 +243,35 @@ class AnswerForm(forms.Form):
             return data.get(f"{prefix}-{name}", "")
 
         rating = value("rating")
-        links = [line.strip() for line in value("evidence_links").splitlines() if line.strip()]
-        justification = value("na_justification").strip() if rating == "not_applicable" else ""
+        links = parse_links(value("evidence_links"))
+        justification = value("na_justification").strip() if rating == NOT_APPLICABLE else ""
         fingerprint = answer_fingerprint(
             rating, justification, value("evidence_note").strip(), links
         )
         return fingerprint == value("seen")
 
     def clean_evidence_links(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
-        links = [line for line in lines if line]
-        if len(links) > Answer.MAX_LINKS:
-            raise forms.ValidationError(
-                _("Give at most %(n)d links; put the rest in one shared folder.")
-                % {"n": Answer.MAX_LINKS}
-            )
-        validate = URLValidator(schemes=["http", "https"])
-        for link in links:
-            try:
-                validate(link)
-            except ValidationError:
-                raise forms.ValidationError(
-                    _("“%(link)s” is not a web address starting with http:// or https://.")
-                    % {"link": link[:80]}
-                ) from None
-        return links
+        return parse_links(self.cleaned_data["evidence_links"])
 
     def clean(self):
         data = super().clean()
-        rating = data.get("rating", "")
-        evidence_fields_valid = not ({"evidence_note", "evidence_links"} & set(self.errors))
-        if (
-            rating in self.requires_evidence
-            and evidence_fields_valid
-            and not (data.get("evidence_note") or data.get("evidence_links"))
-        ):
-            self.add_error(
-                "evidence_note",
-                _("Add a note or a link showing the evidence, or choose “In place”."),
-            )
-        # A justification refused as too long is not also reported as missing.
-        if (
-            rating == "not_applicable"
-            and "na_justification" not in self.errors
-            and not data.get("na_justification")
-        ):
-            self.add_error("na_justification", _("Say why this question does not apply."))
+        # The rules of answer_rules.py, on what the fields let through; a field Django already
+        # refused (too long, say) is not reported a second time.
+        value = AnswerValue(
+            data.get("rating", ""),
+            data.get("na_justification", ""),
+            data.get("evidence_note", ""),
+            tuple(data.get("evidence_links") or ()),
+        )
+        found = problems(value, self.question, self.scoring, skip=frozenset(self.errors))
+        for field, messages in found.items():
+            for message in messages:
+                self.add_error(field, message)
         return data
 
     def values(self) -> tuple[str, str, str, list[str]]:
         d = self.cleaned_data
-        justification = d["na_justification"] if d["rating"] == "not_applicable" else ""
+        justification = d["na_justification"] if d["rating"] == NOT_APPLICABLE else ""
         return d["rating"], justification, d["evidence_note"], d["evidence_links"]
 
     def changed_by_user(self) -> bool:
@@ -404,7 +382,7 @@ ANSWER_FIELDS = (
 def rating_choices(scoring: dict, *, na_allowed: bool) -> list[tuple[str, str]]:
     choices = [(r["key"], r["label"]) for r in scoring["scale"]]
     if na_allowed:
-        choices.append(("not_applicable", scoring["not_applicable"]["label"]))
+        choices.append((NOT_APPLICABLE, scoring["not_applicable"]["label"]))
     return choices
 
 
@@ -516,7 +494,7 @@ def answer_inputs_html(question, fields: dict, texts: dict[str, str]) -> SafeStr
         for i, c in enumerate(fields["choices"])
     )
     rating_for = conditional_escape(texts["rating_for"] % {"key": question.key})
-    when_na = "" if fields["rating"] == "not_applicable" else " when-na"
+    when_na = "" if fields["rating"] == NOT_APPLICABLE else " when-na"
     hidden = "" if question.na_allowed else "hidden"
     revision, seen = conditional_escape(fields["revision"]), conditional_escape(fields["seen"])
     return mark_safe(  # noqa: S308 - every value above is escaped

@@ -435,7 +435,7 @@ def test_a_question_answered_twice_is_refused(exported, project, owner, unchange
 def test_a_rating_not_on_the_scale_is_refused(exported, project, owner, unchanged):
     exported["answers"][3]["rating"] = "done"
     assert refused(dump(exported), project, owner) == [
-        f"{NAME}: answers[3].rating: 'done' is not a rating of this checklist."
+        f"{NAME}: answers[3].rating: Question {exported['answers'][3]['question']}: “done” is not a rating of this checklist."
     ]
 
 
@@ -443,8 +443,8 @@ def test_in_place_with_evidence_without_evidence_is_refused(exported, project, o
     index = answer_index(exported, "1.1")
     exported["answers"][index].update(evidence_note="  ", evidence_links=[])
     assert refused(dump(exported), project, owner) == [
-        f"{NAME}: answers[{index}].evidence_note: Question 1.1: 'In place with evidence' needs a "
-        "note or a link showing the evidence."
+        f"{NAME}: answers[{index}].evidence_note: Question 1.1: Add a note or a link showing the "
+        "evidence, or choose “In place”."
     ]
 
 
@@ -454,7 +454,8 @@ def test_not_applicable_where_the_question_forbids_it_is_refused(
     index = answer_index(exported, "1.1")
     exported["answers"][index].update(rating="not_applicable", na_justification="Not for us.")
     assert refused(dump(exported), project, owner) == [
-        f"{NAME}: answers[{index}].rating: Question 1.1 cannot be marked not applicable."
+        f"{NAME}: answers[{index}].rating: Question 1.1: This question cannot be marked not "
+        "applicable."
     ]
 
 
@@ -462,7 +463,8 @@ def test_not_applicable_without_a_justification_is_refused(exported, project, ow
     index = answer_index(exported, "2.1")
     exported["answers"][index]["na_justification"] = " "
     assert refused(dump(exported), project, owner) == [
-        f"{NAME}: answers[{index}].na_justification: Say why question 2.1 does not apply."
+        f"{NAME}: answers[{index}].na_justification: Question 2.1: Say why this question does "
+        "not apply."
     ]
 
 
@@ -480,8 +482,8 @@ def test_questions_that_do_not_apply_to_the_target_project_are_refused(
 ):
     index = {key: answer_index(exported, key) for key in ("2.4", "5.1", "6.13")}
     assert refused(dump(exported), plain_project, owner) == [
-        f"{NAME}: answers[{index[key]}].question: Question {key} does not apply to this "
-        "project's profile, so it cannot be answered."
+        f"{NAME}: answers[{index[key]}].question: Question {key}: This question does not apply "
+        "to the project's profile, so it cannot be answered."
         for key in ("2.4", "5.1", "6.13")
     ]
 
@@ -494,8 +496,8 @@ def test_a_link_that_is_not_http_is_refused(exported, project, owner, unchanged,
     exported["answers"][index]["evidence_links"] = [LINKS[0], link]
     shown = link if isinstance(link, str) else "42"
     assert refused(dump(exported), project, owner) == [
-        f"{NAME}: answers[{index}].evidence_links[1]: “{shown}” is not a web address starting "
-        "with http:// or https://"
+        f"{NAME}: answers[{index}].evidence_links: Question 1.1: “{shown}” is not a web address "
+        "starting with http:// or https://."
     ]
 
 
@@ -503,7 +505,8 @@ def test_more_than_ten_links_are_refused(exported, project, owner, unchanged):
     index = answer_index(exported, "1.1")
     exported["answers"][index]["evidence_links"] = [f"https://e.example/{n}" for n in range(11)]
     assert refused(dump(exported), project, owner) == [
-        f"{NAME}: answers[{index}].evidence_links: has 11 links; the limit is 10"
+        f"{NAME}: answers[{index}].evidence_links: Question 1.1: Give at most 10 links; put the "
+        "rest in one shared folder."
     ]
 
 
@@ -575,9 +578,9 @@ def test_every_problem_in_a_file_is_reported_at_once(exported, project, owner, u
     exported["answers"][5]["evidence_links"] = ["javascript:alert(1)"]
     assert refused(dump(exported), project, owner) == [
         f"{NAME}: assessment.title: must not be empty",
-        f"{NAME}: answers[3].rating: 'done' is not a rating of this checklist.",
-        f"{NAME}: answers[5].evidence_links[0]: “javascript:alert(1)” is not a web address "
-        "starting with http:// or https://",
+        f"{NAME}: answers[3].rating: Question {exported['answers'][3]['question']}: “done” is not a rating of this checklist.",
+        f"{NAME}: answers[5].evidence_links: Question {exported['answers'][5]['question']}: “javascript:alert(1)” is not a web "
+        "address starting with http:// or https://.",
     ]
 
 
@@ -642,7 +645,9 @@ def test_import_command_prints_every_problem_and_fails(
         call_command("import_assessment", str(path), "--project", str(plain_project.pk), stderr=err)
     assert str(error.value) == "4 problems found; nothing was imported."
     lines = err.getvalue().splitlines()
-    assert lines[0] == f"{path}: answers[0].rating: 'done' is not a rating of this checklist."
+    assert lines[0] == (
+        f"{path}: answers[0].rating: Question 1.1: “done” is not a rating of this checklist."
+    )
     assert len(lines) == 4
 
 

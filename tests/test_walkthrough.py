@@ -1592,27 +1592,36 @@ def test_saving_answers_query_count_does_not_grow_with_answers(
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("changes", "field", "message"),
     [
-        ({"evidence_links": ("javascript:alert(1)",)}, "is not a web address"),
+        ({"evidence_links": ("javascript:alert(1)",)}, "evidence_links", "is not a web address"),
         (
             {"evidence_links": tuple(f"https://example.org/{n}" for n in range(11))},
+            "evidence_links",
             "at most 10 links",
         ),
-        ({"evidence_note": "x" * 5001}, "longer than 5000 characters"),
-        ({"na_justification": "x" * 2001, "rating": "not_applicable"}, "longer than 2000"),
+        ({"evidence_note": "x" * 5001}, "evidence_note", "at most 5000 characters"),
+        (
+            {"na_justification": "x" * 2001, "rating": "not_applicable"},
+            "na_justification",
+            "at most 2000 characters",
+        ),
+        ({"rating": "done"}, "rating", "“done” is not a rating"),
     ],
 )
 def test_services_refuse_oversized_or_unsafe_answers_whatever_the_caller(
-    assessment, owner, checklist, changes, message
+    assessment, owner, checklist, changes, field, message
 ):
     from django.core.exceptions import ValidationError
 
     question = checklist.questions.get(key="2.1")
     change = services.AnswerChange(**{"question": question, "rating": "in_place", **changes})
     before = database_snapshot()
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=message) as refused:
         services.answers_record(assessment=assessment, user=owner, changes=[change])
+    # The refusal names the field it is about, so that any caller can show it there.
+    assert list(refused.value.error_dict) == [field]
+    assert refused.value.error_dict[field][0].messages[0].startswith("Question 2.1: ")
     assert database_snapshot() == before
 
 

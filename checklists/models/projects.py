@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .. import answer_rules
 from .checklists import ChecklistVersion, Question
 from .people import Organisation, User
 
@@ -181,10 +182,10 @@ class Assessment(models.Model):
 class Answer(models.Model):
     """The team's answer to one question; no row means the question is unanswered."""
 
-    # An answer's limits, in one place: the form, the services and the file import read them.
-    MAX_JUSTIFICATION = 2000
-    MAX_NOTE = 5000
-    MAX_LINKS = 10
+    # An answer's limits are declared with its other rules (answer_rules.py).
+    MAX_JUSTIFICATION = answer_rules.MAX_JUSTIFICATION
+    MAX_NOTE = answer_rules.MAX_NOTE
+    MAX_LINKS = answer_rules.MAX_LINKS
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import audit
+from .. import answer_rules, audit
+from ..answer_rules import NOT_APPLICABLE, AnswerValue
 from ..catalog import QuestionInfo, catalog
 from ..models import (
     Action,
@@ -24,8 +24,6 @@ from ..models import (
 )
 from ..selectors import assessment_state
 from .projects import touch
-
-NOT_APPLICABLE = "not_applicable"
 
 
 @transaction.atomic
@@ -86,8 +84,14 @@ class AnswerChange:
     evidence_links: tuple[str, ...] = ()
     expected_revision: int = 0
 
+    @property
+    def value(self) -> AnswerValue:
+        return AnswerValue(
+            self.rating, self.na_justification, self.evidence_note, tuple(self.evidence_links)
+        )
+
     def values(self) -> tuple:
-        return (self.rating, self.na_justification, self.evidence_note, tuple(self.evidence_links))
+        return self.value.as_tuple()
 
 
 def answer_values(answer: Answer | None) -> tuple:
@@ -115,68 +119,9 @@ class AssessmentLocked(Exception):
 
 
 def validate_answer(change: AnswerChange, scoring: dict, profile: dict) -> None:
-    """Domain rules for one answer, whatever form or file it comes from."""
-    from ..content import evaluate_condition
-
-    question = change.question
-    scale = {r["key"]: r for r in scoring["scale"]}
-    _validate_answer_text(change)
-    if not evaluate_condition(question.applies_if, profile):
-        raise ValidationError(
-            _(
-                "Question %(key)s does not apply to this project's profile, so it cannot be answered."
-            )
-            % {"key": question.key}
-        )
-    if change.rating == NOT_APPLICABLE:
-        if not question.na_allowed:
-            raise ValidationError(
-                _("Question %(key)s cannot be marked not applicable.") % {"key": question.key}
-            )
-        if not change.na_justification.strip():
-            raise ValidationError(
-                _("Say why question %(key)s does not apply.") % {"key": question.key}
-            )
-    elif change.rating and change.rating not in scale:
-        raise ValidationError(
-            _("'%(rating)s' is not a rating of this checklist.") % {"rating": change.rating}
-        )
-    elif scale.get(change.rating, {}).get("requires_evidence") and not (
-        change.evidence_note.strip() or change.evidence_links
-    ):
-        raise ValidationError(
-            _("Question %(key)s: '%(label)s' needs a note or a link showing the evidence.")
-            % {"key": question.key, "label": scale[change.rating]["label"]}
-        )
-
-
-TEXT_LIMITS = {"na_justification": Answer.MAX_JUSTIFICATION, "evidence_note": Answer.MAX_NOTE}
-
-
-def _validate_answer_text(change: AnswerChange) -> None:
-    """Sizes and links, checked here as well as in forms, so that no caller can skip them."""
-    key = change.question.key
-    for field, limit in TEXT_LIMITS.items():
-        if len(getattr(change, field)) > limit:
-            raise ValidationError(
-                _("Question %(key)s: the text is longer than %(limit)d characters.")
-                % {"key": key, "limit": limit}
-            )
-    if len(change.evidence_links) > Answer.MAX_LINKS:
-        raise ValidationError(
-            _("Question %(key)s: give at most %(n)d links.") % {"key": key, "n": Answer.MAX_LINKS}
-        )
-    validate = URLValidator(schemes=["http", "https"])
-    for link in change.evidence_links:
-        try:
-            validate(link)
-        except ValidationError:
-            raise ValidationError(
-                _(
-                    "Question %(key)s: “%(link)s” is not a web address starting with http:// or https://."
-                )
-                % {"key": key, "link": link[:80]}
-            ) from None
+    """The rules of answer_rules.py, whatever form or file the answer comes from: checked here
+    as well as in forms, so that no caller can skip them."""
+    answer_rules.validate(change.value, change.question, scoring, profile)
 
 
 @transaction.atomic
