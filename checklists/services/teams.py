@@ -141,6 +141,9 @@ def invitation_create(
         data={"email": email, "role": role, "invitation": invitation.pk},
     )
     _send_invitation(invitation, token, site)
+    # Only in memory, for the caller that must hand the link on itself (demo data, tests):
+    # the database keeps the hash alone.
+    invitation.token = token
     return invitation
 
 
@@ -177,6 +180,7 @@ def invitation_resend(*, invitation: Invitation, user: User, site: str) -> Invit
         data={"email": invitation.email, "invitation": invitation.pk},
     )
     _send_invitation(invitation, token, site)
+    invitation.token = token
     return invitation
 
 

@@ -12,8 +12,14 @@ DEMO_ACCOUNTS = [
     # (e-mail, name, staff)
     ("demo@westcheck.example", "Dana Demo", False),
     ("tariq@westcheck.example", "Tariq Rahman", False),
+    ("mei@westcheck.example", "Mei Lin", False),
+    ("rafael@westcheck.example", "Rafael Okoro", False),
+    ("fatima@westcheck.example", "Fatima Haddad", False),
     ("admin@westcheck.example", "Ada Admin", True),
 ]
+
+# Invitation links in the demo's (queued) e-mails point at the local server.
+SITE = "http://127.0.0.1:8000/"
 
 EVIDENCE = "Written procedure agreed with partners; copy kept in the project folder."
 
@@ -84,6 +90,10 @@ class Command(BaseCommand):
             return
         dana, tariq = users["demo@westcheck.example"], users["tariq@westcheck.example"]
         created = self._brand(checklist, dana) + self._provider(checklist, dana, tariq)
+        created += self._team(
+            dana, users["mei@westcheck.example"], users["rafael@westcheck.example"]
+        )
+        created += self._funder(users["fatima@westcheck.example"])
         self.stdout.write(
             f"Demo organisations, projects and assessments: {created} created"
             if created
@@ -91,12 +101,58 @@ class Command(BaseCommand):
         )
 
     def _organisation(self, name: str, kind: str, members: dict[User, str]) -> Organisation:
-        organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
-        for user, role in members.items():
-            Membership.objects.get_or_create(
-                organisation=organisation, user=user, defaults={"role": role}
-            )
+        """Through the services, so that the demo's activity pages tell how it was set up."""
+        organisation = Organisation.objects.filter(name=name).first()
+        owner, *others = members
+        if organisation is None:
+            organisation = services.organisation_create(name=name, kind=kind, owner=owner)
+        for user in others:
+            if not Membership.objects.filter(organisation=organisation, user=user).exists():
+                self._join(organisation, user, members[user], invited_by=owner)
         return organisation
+
+    def _join(self, organisation, user, role, *, invited_by, project=None) -> None:
+        """Invite and accept at once, as the person would from the e-mail's link."""
+        invitation = services.invitation_create(
+            organisation=organisation,
+            project=project,
+            email=user.email,
+            role=role,
+            invited_by=invited_by,
+            site=SITE,
+        )
+        services.invitation_accept(token=invitation.token, user=user)
+
+    def _team(self, dana, mei, rafael) -> int:
+        """Northwind's editor, a local NGO partner working on the hotline project alone, and an
+        invitation still waiting for an answer."""
+        brand = Organisation.objects.get(name="Northwind Apparel")
+        project = brand.projects.get(name="Worker hotline for Dhaka garment suppliers")
+        created = 0
+        if not Membership.objects.filter(organisation=brand, user=mei).exists():
+            self._join(brand, mei, Membership.Role.EDITOR, invited_by=dana)
+            created += 1
+        if not project.grants.filter(user=rafael).exists():
+            self._join(brand, rafael, Membership.Role.EDITOR, invited_by=dana, project=project)
+            created += 1
+        if not brand.invitations.filter(email="amina@northwind.example").exists():
+            services.invitation_create(
+                organisation=brand,
+                email="amina@northwind.example",
+                role=Membership.Role.VIEWER,
+                invited_by=dana,
+                site=SITE,
+            )
+            created += 1
+        return created
+
+    def _funder(self, fatima) -> int:
+        if Organisation.objects.filter(name="Open Voices Fund").exists():
+            return 0
+        services.organisation_create(
+            name="Open Voices Fund", kind=Organisation.Kind.FUNDER, owner=fatima
+        )
+        return 1
 
     def _project(self, organisation, user, name, **fields) -> Project:
         project = Project.objects.filter(organisation=organisation, name=name).first()
