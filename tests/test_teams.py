@@ -228,6 +228,28 @@ def test_a_collaborator_sees_their_project_and_nothing_else_of_the_organisation(
         assert as_carmen.get(url).status_code == 404, url
 
 
+def test_a_collaborator_finds_their_project_on_their_dashboard_and_no_other(
+    project, other_project, collaborator
+):
+    response = client_for(collaborator).get(reverse("checklists:dashboard"))
+    assert project.get_absolute_url() in response.text
+    assert other_project.get_absolute_url() not in response.text
+    # May edit: offered to start the project's first assessment.
+    assert reverse("checklists:assessment-create", args=[project.pk]) in response.text
+
+
+def test_a_collaborator_who_may_only_view_is_not_offered_to_start_an_assessment(
+    as_owner, project, collaborator
+):
+    as_owner.post(
+        reverse("checklists:collaborator-change", args=[project.pk, collaborator.pk]),
+        {"role": "viewer"},
+    )
+    response = client_for(collaborator).get(reverse("checklists:dashboard"))
+    assert project.get_absolute_url() in response.text
+    assert reverse("checklists:assessment-create", args=[project.pk]) not in response.text
+
+
 def test_a_collaborator_whose_access_is_removed_no_longer_sees_the_project(
     as_owner, project, collaborator
 ):
