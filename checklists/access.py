@@ -276,3 +276,16 @@ def project_grants(user: User, project_ids) -> dict[int, Capabilities]:
     ).values_list("content_object", "permission__codename"):
         codenames.setdefault(project_id, set()).add(codename)
     return {pk: grant_capabilities(names) for pk, names in codenames.items()}
+
+
+def project_capabilities(user: User, projects) -> None:
+    """Set `project.caps` on each of these projects, from `project.role` (the user's role in its
+    organisation) or, where that is None, from the user's grants on it (1 query if any)."""
+    granted = [project.pk for project in projects if project.role is None]
+    grants = project_grants(user, granted) if granted else {}
+    for project in projects:
+        project.caps = (
+            role_capabilities(project.role)
+            if project.role is not None
+            else grants.get(project.pk, NOTHING)
+        )

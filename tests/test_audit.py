@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from checklists import audit, services
 from checklists.models import AuditEvent, Organisation
@@ -142,3 +143,48 @@ def test_verify_audit_says_every_intact_chain_is_intact(organisation, outsider):
 def test_verify_audit_refuses_an_unknown_organisation():
     with pytest.raises(CommandError, match="No organisation"):
         call_command("verify_audit", "999")
+
+
+# --- Changes made through the pages ----------------------------------------------------------
+
+
+def test_renaming_the_organisation_on_its_page_saves_it_and_records_the_change(
+    client, organisation, owner
+):
+    client.force_login(owner)
+    url = reverse("checklists:organisation-edit", args=[organisation.pk])
+    response = client.post(url, {"name": "Brand Company", "kind": "ngo"})
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.kind) == ("Brand Company", "ngo")
+    (event,) = AuditEvent.objects.filter(organisation=organisation, kind=Kind.ORGANISATION_CHANGED)
+    assert event.data == {
+        "old": {"name": "Brand Co", "kind": "brand"},
+        "new": {"name": "Brand Company", "kind": "ngo"},
+    }
+
+
+def test_editing_a_project_on_its_page_records_what_changed(client, project, owner):
+    client.force_login(owner)
+    profile = {
+        "name": "Dhaka hotline, second phase",
+        "description": "",
+        "countries": "Bangladesh",
+        "sector": "apparel",
+        "channels": ["hotline", "sms"],
+        "migrant_workers": "False",
+        "minorities_present": "False",
+        "women_share": "",
+        "technology_provider": "",
+        "local_partners": "",
+        "unions": "",
+        "stage": "planning",
+    }
+    response = client.post(reverse("checklists:project-edit", args=[project.pk]), profile)
+    assert response.status_code == 302
+    (event,) = AuditEvent.objects.filter(project=project, kind=Kind.PROJECT_CHANGED)
+    assert event.data == {
+        "fields": ["name", "channels"],
+        "old": {"name": "Dhaka garment hotline", "channels": ["hotline"]},
+        "new": {"name": "Dhaka hotline, second phase", "channels": ["hotline", "sms"]},
+    }

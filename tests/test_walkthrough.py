@@ -10,9 +10,7 @@ send nothing, like a browser. The test client does not enforce CSRF.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -20,17 +18,15 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.test import Client
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 
 from checklists import catalog, services
-from checklists import urls as checklist_urls
 from checklists.access import Can, get_organisation_for
 from checklists.content import evaluate_condition
 from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
     Assessment,
-    ChecklistVersion,
     Membership,
     Organisation,
     Project,
@@ -42,11 +38,9 @@ from checklists.selectors import (
     progress_of,
     section_page_state,
 )
-from tests.test_report import REPORT_ENDPOINTS
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery"
 EVIDENCE = {"rating": "in_place_with_evidence", "evidence_note": "Signed policy, version 2."}
 PROFILE = {
     "name": "Dhaka garment hotline",
@@ -71,42 +65,7 @@ EVERYTHING_APPLIES = {
 
 
 # --- People and their work -----------------------------------------------------------------
-
-
-def _user(email: str, name: str) -> User:
-    return User.objects.create_user(email=email, name=name, password=PASSWORD)
-
-
-def _member(organisation: Organisation, user: User, role: str) -> User:
-    # There is no invitation service yet: the membership row is the whole of it.
-    Membership.objects.create(organisation=organisation, user=user, role=role)
-    return user
-
-
-@pytest.fixture
-def checklist() -> ChecklistVersion:
-    return ChecklistVersion.objects.get(slug="west-operations-checklist", version="2019-03")
-
-
-@pytest.fixture
-def organisation(owner) -> Organisation:
-    return services.organisation_create(
-        name="Threadline Apparel", kind=Organisation.Kind.BRAND, owner=owner
-    )
-
-
-@pytest.fixture
-def editor(organisation) -> User:
-    return _member(
-        organisation, _user("edith@brand.example", "Edith Editor"), Membership.Role.EDITOR
-    )
-
-
-@pytest.fixture
-def viewer(organisation) -> User:
-    return _member(
-        organisation, _user("victor@brand.example", "Victor Viewer"), Membership.Role.VIEWER
-    )
+# The organisation and its people (owner, editor, viewer, outsider) come from conftest.py.
 
 
 @pytest.fixture
@@ -449,132 +408,7 @@ def test_starting_an_assessment_opens_section_one(as_owner, project, checklist, 
 
 
 # --- 2. Who may do what --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    viewer: int  # status for a viewer member
-    editor: int  # status for an editor member
-
-    def url(self, project: Project, assessment: Assessment) -> str:
-        if self.name.startswith("project-") or self.name == "assessment-create":
-            return reverse(f"checklists:{self.name}", args=[project.pk])
-        if self.name == "assessment-section":
-            return section_url(assessment, "3")
-        return reverse(f"checklists:{self.name}", args=[assessment.pk])
-
-    def data(self, project: Project, assessment: Assessment) -> dict[str, Any]:
-        """A valid POST body: refusals are then about access, never about the data."""
-        if self.name == "project-edit":
-            return _project_form(project.organisation, name="Renamed by a stranger")
-        if self.name == "assessment-create":
-            return {"title": "Unwanted", "checklist": assessment.checklist_id}
-        if self.name == "assessment-section":
-            return section_data(assessment, "3", {"3.1": "in_place"})
-        return {}
-
-    def call(self, client: Client, project: Project, assessment: Assessment):
-        url = self.url(project, assessment)
-        if self.method == "GET":
-            return client.get(url)
-        return client.post(url, self.data(project, assessment))
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.name}"
-
-
-ENDPOINTS = [
-    Endpoint("project-detail", "GET", viewer=200, editor=200),
-    Endpoint("project-edit", "GET", viewer=403, editor=200),
-    Endpoint("project-edit", "POST", viewer=403, editor=302),
-    Endpoint("assessment-create", "GET", viewer=403, editor=200),
-    Endpoint("assessment-create", "POST", viewer=403, editor=302),
-    Endpoint("assessment-detail", "GET", viewer=200, editor=200),
-    Endpoint("assessment-section", "GET", viewer=200, editor=200),
-    Endpoint("assessment-section", "POST", viewer=403, editor=302),
-    Endpoint("assessment-review", "GET", viewer=200, editor=200),
-    Endpoint("assessment-submit", "POST", viewer=403, editor=302),
-    Endpoint("assessment-copy", "POST", viewer=403, editor=302),
-]
-each_endpoint = pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-
-
-# Reports, actions, verification and exports have their own access tests.
-WALKTHROUGH_URLS = {
-    "project-detail",
-    "project-edit",
-    "assessment-create",
-    "assessment-detail",
-    "assessment-section",
-    "assessment-review",
-    "assessment-submit",
-    "assessment-copy",
-}
-
-
-# People, invitations and activity have their own access tests (test_teams.py, test_access.py).
-TEAM_URLS = {
-    "organisation-members",
-    "organisation-edit",
-    "organisation-activity",
-    "member-invite",
-    "hand-over",
-    "project-people",
-    "collaborator-invite",
-    "invitation-resend",
-    "invitation-cancel",
-    "member-role",
-    "member-remove",
-    "collaborator-invitation-resend",
-    "collaborator-invitation-cancel",
-    "collaborator-change",
-    "collaborator-revoke",
-    "assessment-activity",
-}
-
-
-def test_every_walkthrough_url_is_in_the_access_tests():
-    names = {
-        p.name
-        for p in checklist_urls.urlpatterns
-        if isinstance(p, URLPattern) and "<int:pk>" in str(p.pattern)
-    }
-    # A new URL of a project or an assessment must join the access tests here or in
-    # test_report.py before this passes.
-    assert names - TEAM_URLS == WALKTHROUGH_URLS | {name for name, _args in REPORT_ENDPOINTS}
-    assert {e.name for e in ENDPOINTS} == WALKTHROUGH_URLS
-
-
-@each_endpoint
-def test_outsider_gets_404_and_changes_nothing(as_outsider, project, assessment, endpoint):
-    before = database_snapshot(), list(Project.objects.values())
-    assert endpoint.call(as_outsider, project, assessment).status_code == 404
-    assert (database_snapshot(), list(Project.objects.values())) == before
-
-
-@each_endpoint
-def test_anonymous_visitor_is_sent_to_sign_in(client, project, assessment, endpoint):
-    before = database_snapshot()
-    response = endpoint.call(client, project, assessment)
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login") + "?next=")
-    assert database_snapshot() == before
-
-
-@each_endpoint
-def test_viewer_may_read_but_not_change(as_viewer, project, assessment, endpoint):
-    before = database_snapshot(), list(Project.objects.values())
-    response = endpoint.call(as_viewer, project, assessment)
-    assert response.status_code == endpoint.viewer
-    if endpoint.viewer == 403:
-        assert (database_snapshot(), list(Project.objects.values())) == before
-
-
-@each_endpoint
-def test_editor_may_read_and_change(as_editor, project, assessment, endpoint):
-    assert endpoint.call(as_editor, project, assessment).status_code == endpoint.editor
+# Who may open or post to each URL, walk-through pages included, is the matrix in test_access.py.
 
 
 def test_viewer_sees_sections_read_only(as_viewer, assessment, owner):

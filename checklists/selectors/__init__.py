@@ -8,10 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from ..access import visible_projects
 from ..catalog import QuestionInfo, SectionInfo, catalog, checklist_version
 from ..content import evaluate_condition
 from ..links import url_maker
@@ -99,17 +100,20 @@ def dashboard_memberships(user: User) -> list[Membership]:
 
 
 def dashboard_projects(user: User) -> list[Project]:
-    """The projects of the user's organisations, each with its latest assessment (3 queries).
+    """The projects of the user's organisations and those granted to them as a collaborator,
+    each with its latest assessment (3 queries).
 
     `project.latest` is that assessment, with its `progress`, or None; `project.assessment_count`
-    counts them all; `project.role` is the user's role in its organisation. Only the latest are
-    loaded: a project with a long history costs no more than a new one.
+    counts them all; `project.role` is the user's role in its organisation, None on a project
+    granted to them. Only the latest are loaded: a project with a long history costs no more
+    than a new one.
     """
     assessments = Assessment.objects.filter(project=OuterRef("pk"))
+    role = Membership.objects.filter(organisation=OuterRef("organisation"), user=user.pk)
     # Subqueries rather than a join with GROUP BY: a GROUP BY over every selected column took
     # Django longer to build than the database took to run it.
     projects = list(
-        Project.objects.filter(organisation__memberships__user=user)
+        visible_projects(user)
         .select_related("organisation")
         .only(
             "pk",
@@ -123,7 +127,7 @@ def dashboard_projects(user: User) -> list[Project]:
             "organisation__name",
         )
         .annotate(
-            role=F("organisation__memberships__role"),
+            role=Subquery(role.values("role")[:1]),
             latest_pk=Subquery(assessments.order_by("-created_at", "-pk").values("pk")[:1]),
             assessment_count=Coalesce(
                 Subquery(

@@ -69,13 +69,20 @@ def activity_page(events: QuerySet[AuditEvent], wanted: ActivityFilter, number) 
     return Paginator(ordered, PER_PAGE).get_page(number)
 
 
-def activity_people(organisation_id: int) -> list[tuple[int, str]]:
-    """Who may appear as the author of events: the organisation's members and anyone who
-    acted on its work (collaborators, former members), by name (1 query)."""
-    actors = AuditEvent.objects.filter(organisation_id=organisation_id, actor__isnull=False)
-    people = User.objects.filter(pk__in=actors.values("actor_id")) | User.objects.filter(
-        pk__in=Membership.objects.filter(organisation_id=organisation_id).values("user_id")
-    )
+def activity_people(
+    events: QuerySet[AuditEvent], organisation_id: int | None = None
+) -> list[tuple[int, str]]:
+    """Who may be chosen as the author of events, by name (1 query): the people who acted in
+    these events and, given an organisation, its members.
+
+    An assessment's page lists only those who acted on it: a collaborator who may see one
+    project must not learn the names of the organisation's other members from the filter.
+    """
+    people = User.objects.filter(pk__in=events.filter(actor__isnull=False).values("actor_id"))
+    if organisation_id is not None:
+        people |= User.objects.filter(
+            pk__in=Membership.objects.filter(organisation_id=organisation_id).values("user_id")
+        )
     return [(u.pk, u.name or u.email) for u in people.distinct().order_by("name", "email")]
 
 

@@ -28,12 +28,18 @@ def organisation_create(*, name: str, kind: str, owner: User) -> Organisation:
     return organisation
 
 
+def _stored(instance, *fields: str) -> dict:
+    """The values as the database holds them. Not the instance's: a ModelForm bound to it has
+    already set the new values on it by the time a view calls the service."""
+    return type(instance).objects.filter(pk=instance.pk).values(*fields).get()
+
+
 @transaction.atomic
 def organisation_update(
     *, organisation: Organisation, user: User, name: str, kind: str
 ) -> Organisation:
     """Rename the organisation or change its kind (owners only: see access.py)."""
-    before = {"name": organisation.name, "kind": organisation.kind}
+    before = _stored(organisation, "name", "kind")
     organisation.name, organisation.kind = name, kind
     organisation.full_clean()
     after = {"name": name, "kind": kind}
@@ -82,7 +88,7 @@ def project_create(*, organisation: Organisation, created_by: User, **fields) ->
 
 @transaction.atomic
 def project_update(*, project: Project, user: User, **fields) -> Project:
-    before = {name: getattr(project, name) for name in PROJECT_FIELDS}
+    before = _stored(project, *PROJECT_FIELDS)
     _project_save(project, fields)
     changed = [name for name in PROJECT_FIELDS if getattr(project, name) != before[name]]
     if changed:

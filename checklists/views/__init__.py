@@ -37,7 +37,7 @@ from ..access import (
     get_checklist_version,
     get_project_for,
     organisations_where,
-    role_capabilities,
+    project_capabilities,
 )
 from ..accounts import normalise_email
 from ..catalog import catalog, question_fragments
@@ -79,8 +79,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
     projects = dashboard_projects(request.user)
+    project_capabilities(request.user, projects)
     for project in projects:
-        project.can_edit = Can.START_ASSESSMENT in role_capabilities(project.role)
+        project.can_edit = Can.START_ASSESSMENT in project.caps
     _label_project_cards(projects)
     return render(
         request,

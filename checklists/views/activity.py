@@ -40,13 +40,9 @@ ASSESSMENT_KINDS = [
 ]
 
 
-def _filters(
-    request: HttpRequest, organisation_id: int, kinds
-) -> tuple[ActivityFilterForm, ActivityFilter]:
+def _filters(request: HttpRequest, people, kinds) -> tuple[ActivityFilterForm, ActivityFilter]:
     form = ActivityFilterForm(
-        request.GET or None,
-        people=activity_people(organisation_id),
-        kinds=[(k.value, k.label) for k in kinds],
+        request.GET or None, people=people, kinds=[(k.value, k.label) for k in kinds]
     )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -69,18 +65,19 @@ def _rows(page, labels: dict[str, str]) -> list[dict]:
 def assessment_activity(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, Can.VIEW_ACTIVITY)
     organisation_id = assessment.project.organisation_id
-    form, wanted = _filters(request, organisation_id, ASSESSMENT_KINDS)
-    if request.GET.get("format") == "csv":
+    events = assessment_events(assessment.pk)
+    form, wanted = _filters(request, activity_people(events), ASSESSMENT_KINDS)
+    if _wants_csv(request, form):
         return _csv(
             request,
-            assessment_events(assessment.pk),
+            events,
             wanted,
             organisation_id,
             f"activity-assessment-{assessment.pk}",
             assessment=assessment,
             labels=rating_labels(assessment.checklist.scoring),
         )
-    page = activity_page(assessment_events(assessment.pk), wanted, request.GET.get("page"))
+    page = activity_page(events, wanted, request.GET.get("page"))
     return render(
         request,
         "checklists/activity.html",
@@ -101,17 +98,18 @@ def assessment_activity(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organisation_activity(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_organisation_for(request.user, pk, Can.VIEW_ORGANISATION_ACTIVITY)
-    form, wanted = _filters(request, organisation.pk, AuditEvent.Kind)
-    if request.GET.get("format") == "csv":
+    events = organisation_events(organisation)
+    form, wanted = _filters(request, activity_people(events, organisation.pk), AuditEvent.Kind)
+    if _wants_csv(request, form):
         return _csv(
             request,
-            organisation_events(organisation),
+            events,
             wanted,
             organisation.pk,
             f"activity-organisation-{organisation.pk}",
             caps=organisation.caps,
         )
-    page = activity_page(organisation_events(organisation), wanted, request.GET.get("page"))
+    page = activity_page(events, wanted, request.GET.get("page"))
     return render(
         request,
         "checklists/activity.html",
@@ -125,6 +123,12 @@ def organisation_activity(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _wants_csv(request: HttpRequest, form: ActivityFilterForm) -> bool:
+    """CSV only for filters that make sense: otherwise the page says what is wrong (400),
+    rather than a file of every event that the person did not ask for."""
+    return request.GET.get("format") == "csv" and not form.errors
 
 
 def _query_without_page(request: HttpRequest) -> str:
