@@ -644,3 +644,16 @@ def test_the_audit_trail_records_each_step_of_working_together(
         Kind.MEMBER_REMOVED,
     ]
     assert audit.verify_chain(organisation.pk)[1] is None
+
+
+def test_inviting_again_after_expiry_replaces_the_old_invitation_and_says_so(
+    organisation, owner, amina
+):
+    old = invite(organisation, owner, amina.email)
+    Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    new = invite(organisation, owner, amina.email)
+    old.refresh_from_db()
+    assert (old.status, new.status) == (Invitation.Status.CANCELLED, Invitation.Status.PENDING)
+    cancelled = AuditEvent.objects.get(organisation=organisation, kind=Kind.INVITATION_CANCELLED)
+    assert cancelled.data == {"email": amina.email, "invitation": old.pk, "expired": True}
+    assert audit.verify_chain(organisation.pk)[1] is None

@@ -115,9 +115,14 @@ def invitation_create(
         )
     if pending is not None:
         # An expired invitation gives way to the new one.
-        pending.status = Invitation.Status.CANCELLED
-        pending.decided_at = timezone.now()
-        pending.save(update_fields=["status", "decided_at"])
+        _decide(pending, Invitation.Status.CANCELLED, invited_by)
+        audit.record(
+            Kind.INVITATION_CANCELLED,
+            organisation=organisation,
+            actor=invited_by,
+            project=project,
+            data={"email": email, "invitation": pending.pk, "expired": True},
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation = Invitation(
