@@ -28,6 +28,18 @@ from .projects import (
     project_delete,
     project_update,
 )
+from .teams import (
+    collaborator_change,
+    collaborator_revoke,
+    invitation_accept,
+    invitation_cancel,
+    invitation_create,
+    invitation_decline,
+    invitation_resend,
+    member_change_role,
+    member_remove,
+    ownership_hand_over,
+)
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -43,9 +55,19 @@ __all__ = [
     "assessment_submit",
     "assessment_visit_section",
     "checklist_version_import",
+    "collaborator_change",
+    "collaborator_revoke",
     "download_record",
+    "invitation_accept",
+    "invitation_cancel",
+    "invitation_create",
+    "invitation_decline",
+    "invitation_resend",
+    "member_change_role",
+    "member_remove",
     "organisation_create",
     "organisation_update",
+    "ownership_hand_over",
     "project_create",
     "project_delete",
     "project_update",
