@@ -584,9 +584,21 @@ class AccessForm(forms.Form):
 
 
 class ProjectDeleteForm(forms.Form):
-    confirm_name = forms.CharField(
-        label=_("Type the project's name to confirm"), required=False, max_length=200
-    )
+    """Deleting a project; one with submitted assessments asks for its name typed again
+    (services.project_delete decides)."""
+
+    def __init__(self, *args, name_to_type: str | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if name_to_type is not None:
+            self.fields["confirm_name"] = forms.CharField(
+                label=_("Type the project's name to confirm"),
+                # Help texts are drawn unescaped (they may hold markup): escape the name.
+                help_text=gettext("The project is called “%(name)s”.")
+                % {"name": conditional_escape(name_to_type)},
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
 
 
 class ActivityFilterForm(forms.Form):

@@ -532,6 +532,8 @@ TEAM_URLS = {
     "collaborator-change",
     "collaborator-revoke",
     "assessment-activity",
+    # Deleting a project has its own access tests (test_project_delete.py).
+    "project-delete",
 }
 
 

@@ -19,6 +19,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DatabaseError, connection
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -47,6 +48,7 @@ from ..forms import (
     AnswerForm,
     AssessmentStartForm,
     OrganisationForm,
+    ProjectDeleteForm,
     ProjectForm,
     SignupForm,
     answer_fields,
@@ -272,6 +274,40 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect(project)
     return render(request, "checklists/project_form.html", {"form": form, "project": project})
+
+
+@login_required
+def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a project with all its assessments (owners). Submitted assessments are records
+    others may rely on: with any, the project's name must be typed again."""
+    project = get_project_for(request.user, pk, Can.DELETE_PROJECT)
+    counts = project.assessments.aggregate(
+        total=Count("pk"), submitted=Count("pk", filter=Q(status=Assessment.Status.SUBMITTED))
+    )
+    form = ProjectDeleteForm(
+        request.POST if request.method == "POST" else None,
+        name_to_type=project.name if counts["submitted"] else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_delete(
+                project=project,
+                user=request.user,
+                confirm_name=form.cleaned_data.get("confirm_name", ""),
+            )
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for field, messages_ in errors.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, _("Project %(name)s deleted.") % {"name": project.name})
+            return redirect("checklists:dashboard")
+    return render(
+        request,
+        "checklists/project_delete.html",
+        {"project": project, "form": form, **counts},
+        status=422 if form.errors else 200,
+    )
 
 
 # --- Assessments ---------------------------------------------------------------------------
