@@ -5,7 +5,6 @@ import re
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -50,7 +49,6 @@ from ..forms import (
     OrganisationForm,
     ProjectDeleteForm,
     ProjectForm,
-    SignupForm,
     answer_fields,
     answer_fingerprint,
     answer_input_texts,
@@ -58,7 +56,7 @@ from ..forms import (
     bound_answer_fields,
 )
 from ..links import url, url_maker
-from ..models import Answer, Assessment, ChecklistVersion, Project
+from ..models import Answer, Assessment, ChecklistVersion, Organisation, Project
 from ..selectors import (
     assessment_gaps,
     assessment_state,
@@ -71,6 +69,7 @@ from ..selectors import (
     section_links,
     section_page_state,
 )
+from ..selectors.teams import invitations_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -84,10 +83,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for project in projects:
         project.can_edit = Can.START_ASSESSMENT in role_capabilities(project.role)
     _label_project_cards(projects)
+    memberships = dashboard_memberships(request.user)
     return render(
         request,
         "checklists/dashboard.html",
-        {"memberships": dashboard_memberships(request.user), "projects": projects},
+        {
+            "memberships": memberships,
+            "projects": projects,
+            "invitations": invitations_for(request.user),
+            "funder": any(m.organisation.kind == Organisation.Kind.FUNDER for m in memberships),
+        },
     )
 
 
@@ -145,17 +150,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # with the new password at once, from any address.
         axes_reset(username=normalise_email(form.user.email))
         return response
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("checklists:dashboard")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("checklists:dashboard")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 def checklist_list(request: HttpRequest) -> HttpResponse:
@@ -219,8 +213,30 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("%(name)s is set up. You are its owner.") % {"name": organisation.name}
         )
+        if organisation.kind == Organisation.Kind.FUNDER:
+            # A funder mostly follows its grantees' work: their assessments arrive there.
+            return redirect("checklists:portfolio")
         return redirect("checklists:project-create")
     return render(request, "checklists/organisation_form.html", {"form": form})
+
+
+@login_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """A funder's view of its grantees' assessments: empty until grantees can share them."""
+    funders = [
+        m.organisation
+        for m in dashboard_memberships(request.user)
+        if m.organisation.kind == Organisation.Kind.FUNDER
+    ]
+    can_create = organisations_where(request.user, Can.CREATE_PROJECT).exists()
+    return render(
+        request,
+        "checklists/portfolio.html",
+        {
+            "funder_names": ", ".join(organisation.name for organisation in funders),
+            "can_create_project": can_create,
+        },
+    )
 
 
 @login_required
