@@ -20,10 +20,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from .accounts import normalise_email
 from .catalog import checklist_version
 from .models import (
     Assessment,
     ChecklistVersion,
+    Invitation,
     Membership,
     Organisation,
     Project,
@@ -233,6 +235,21 @@ def get_assessment_for(user: User, pk: int, need: str = Can.VIEW) -> Assessment:
         )
     require(assessment.caps, need, collaborator=collaborator)
     return assessment
+
+
+def get_invitation_for(user: User, pk: int) -> Invitation:
+    """An invitation is its addressee's business: the one sent to the user's address, answered
+    or not (its page says which), with whom it is from and what it is for; 404 for anyone else.
+
+    The organisation's side of an invitation (resend, cancel) goes through get_organisation_for.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        Invitation.objects.select_related("organisation", "project", "invited_by"),
+        pk=pk,
+        email=normalise_email(user.email),
+    )
 
 
 # --- Everything a person may see -----------------------------------------------------------

@@ -1,9 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 
-from .models import ChecklistVersion, Question, Section, User
+from .access import GRANTS
+from .models import (
+    AuditEvent,
+    ChecklistVersion,
+    Invitation,
+    Membership,
+    Organisation,
+    ProjectUserObjectPermission,
+    Question,
+    Section,
+    User,
+)
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -45,7 +57,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Published checklist content never changes; load a new version instead."""
+    """Nothing here is added, changed or deleted: published checklist content (load a new
+    version instead), and the audit trail."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -119,3 +132,132 @@ class QuestionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("gap flags"))
     def flag_list(self, obj):
         return ", ".join(obj.flags)
+
+
+# --- Organisations and the people in them ----------------------------------------------------
+# Changes made here bypass the services, so they are not in the organisation's activity: this
+# is for support, when the app's own pages cannot help.
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    readonly_fields = ["created_at"]
+    inlines = [MembershipInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Its projects, assessments and people would go with it, and its audit trail be left
+        # pointing at nothing: erasing an organisation is a deliberate job of its own.
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role", "organisation__kind"]
+    search_fields = ["user__email", "user__name", "organisation__name"]
+    list_select_related = ["user", "organisation"]
+    raw_id_fields = ["user", "organisation"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made and sent by the app (the link's token exists only in the e-mail):
+    none is added here, and the token's hash is shown, never edited."""
+
+    list_display = ["email", "organisation", "project", "role", "status", "expires_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "organisation__name", "project__name"]
+    list_select_related = ["organisation", "project"]
+    fields = [
+        "organisation",
+        "project",
+        "email",
+        "role",
+        "status",
+        "invited_by",
+        "created_at",
+        "last_sent_at",
+        "send_count",
+        "expires_at",
+        "decided_at",
+        "decided_by",
+        "token_hash",
+    ]
+    readonly_fields = [
+        "organisation",
+        "project",
+        "email",
+        "invited_by",
+        "created_at",
+        "last_sent_at",
+        "send_count",
+        "decided_at",
+        "decided_by",
+        "token_hash",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ProjectUserObjectPermission)
+class ProjectGrantAdmin(admin.ModelAdmin):
+    """A collaborator's access to one project: view, or view and change (access.GRANTS)."""
+
+    list_display = ["user", "content_object", "permission", "created_at"]
+    list_filter = ["permission__codename"]
+    search_fields = ["user__email", "user__name", "content_object__name"]
+    list_select_related = ["user", "content_object", "permission"]
+    raw_id_fields = ["user", "content_object"]
+    readonly_fields = ["created_at"]
+    fields = ["user", "content_object", "permission", "created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "permission":
+            kwargs["queryset"] = Permission.objects.filter(
+                content_type__app_label="checklists",
+                content_type__model="project",
+                codename__in=list(GRANTS),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- The audit trail -------------------------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Read only, here as everywhere: the database refuses to change or delete an event."""
+
+    list_display = ["organisation", "sequence", "created_at", "kind", "actor_name", "project_id"]
+    list_filter = ["kind"]
+    search_fields = ["actor_name", "organisation__name"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "organisation",
+        "sequence",
+        "created_at",
+        "kind",
+        "actor",
+        "actor_name",
+        "project",
+        "assessment",
+        "subject",
+        "data",
+        "previous_hash",
+        "hash",
+    ]
+    fields = readonly_fields

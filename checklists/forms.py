@@ -26,31 +26,75 @@ from .models import (
 )
 
 
-class SignupForm(auth_forms.BaseUserCreationForm):
-    """Create an account with a name, an e-mail address and a password."""
+class SignupForm(forms.Form):
+    """The first step of signing up: the address, to which the rest of the way is sent."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("We will send a link to this address to finish creating your account."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+class SignupFinishForm(auth_forms.BaseUserCreationForm):
+    """The last step of signing up, from the e-mailed link: a name and a password."""
 
     class Meta:
         model = User
-        fields = ["name", "email"]
-        labels = {"email": _("E-mail address")}
-        help_texts = {"email": _("You will log in with this address.")}
+        fields = ["name"]
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The password must not resemble the address either (UserAttributeSimilarityValidator).
+        self.instance.email = email
+        self.fields["name"].widget.attrs.update({"autocomplete": "name"})
+
+
+class NameForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name"]
+        labels = {"name": _("Your name")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
-        self.fields["email"].widget.attrs.update({"autocomplete": "email"})
-        # Focus jumps past the page's heading and help text for screen-reader users.
-        self.fields["email"].widget.attrs.pop("autofocus", None)
+
+
+class EmailChangeForm(forms.Form):
+    """A new address for the account, asked with the current password."""
+
+    email = forms.EmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        help_text=_("We will send a link to this address: it becomes yours when you follow it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "An account with this e-mail address already exists. Log in, or reset your password if you have forgotten it."
-                )
-            )
+        if email == normalise_email(self.user.email):
+            raise forms.ValidationError(_("That is already your address."))
         return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your current password."))
+        return password
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -562,9 +606,21 @@ class AccessForm(forms.Form):
 
 
 class ProjectDeleteForm(forms.Form):
-    confirm_name = forms.CharField(
-        label=_("Type the project's name to confirm"), required=False, max_length=200
-    )
+    """Deleting a project; one with submitted assessments asks for its name typed again
+    (services.project_delete decides)."""
+
+    def __init__(self, *args, name_to_type: str | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if name_to_type is not None:
+            self.fields["confirm_name"] = forms.CharField(
+                label=_("Type the project's name to confirm"),
+                # Help texts are drawn unescaped (they may hold markup): escape the name.
+                help_text=gettext("The project is called “%(name)s”.")
+                % {"name": conditional_escape(name_to_type)},
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
 
 
 class ActivityFilterForm(forms.Form):

@@ -38,10 +38,13 @@ urlpatterns = [
         name="member-remove",
     ),
     path("organisations/<int:pk>/hand-over/", teams.ownership_hand_over, name="hand-over"),
+    path("invitations/received/<int:pk>/", teams.invitation_received, name="invitation-received"),
     path("invitations/<str:token>/", teams.invitation, name="invitation"),
+    path("portfolio/", views.portfolio, name="portfolio"),
     path("projects/new/", views.project_create, name="project-create"),
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project-edit"),
+    path("projects/<int:pk>/delete/", views.project_delete, name="project-delete"),
     path("projects/<int:pk>/people/", teams.project_people, name="project-people"),
     path("projects/<int:pk>/people/invite/", teams.collaborator_invite, name="collaborator-invite"),
     path(

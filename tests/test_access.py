@@ -32,7 +32,14 @@ from django.utils import timezone
 
 from checklists import services
 from checklists.models import Invitation, Membership
-from tests.conftest import SITE, database_state, invitation_token, invite_and_accept, person
+from tests.conftest import (
+    PASSWORD,
+    SITE,
+    database_state,
+    invitation_token,
+    invite_and_accept,
+    person,
+)
 from tests.test_walkthrough import _project_form, answer_everything, autosave_data, section_data
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +91,17 @@ EXPECTED: dict[str, list[Rule]] = {
     "password_reset_complete":         [Rule(get=(200,   200,   200,   200,   200,   200,   200))],
     "password_change":                 [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
     "password_change_done":            [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
+    # Sign-up by e-mailed link (test_onboarding.py); here, a link that is not valid.
+    "signup-sent":                     [Rule(get=(200,   200,   200,   200,   200,   200,   200))],
+    "signup-finish":                   [Rule(get=(400,   400,   400,   400,   400,   400,   400))],
+    # One's own account, whoever one is.
+    "account-settings":                [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
+    "account-name":                    [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
+                                            post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE))],
+    "account-email":                   [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
+                                            post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE))],
+    "account-email-confirm":           [Rule(get=(LOGIN, 400,   400,   400,   400,   400,   400))],
+    "checklists:portfolio":            [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
     # Anyone logged in: their own dashboard, a new organisation, a project in one they edit.
     "checklists:dashboard":            [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
     "checklists:organisation-create":  [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
@@ -94,6 +112,9 @@ EXPECTED: dict[str, list[Rule]] = {
     # An invitation's link answers only the invited address; a visitor is asked to log in.
     "checklists:invitation":           [Rule(get=(200,   403,   403,   403,   403,   403,   403),
                                             post=(200,   403,   403,   403,   403,   403,   403))],
+    # An invitation waiting for one's address, opened from the dashboard: the outsider's here.
+    "checklists:invitation-received":  [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   200),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   DONE))],
     # The organisation: its members see it, its owners run it; nobody else learns it exists.
     "checklists:organisation-members": [Rule(get=(LOGIN, 200,   200,   200,   404,   404,   404))],
     "checklists:organisation-activity":[Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404))],
@@ -116,6 +137,8 @@ EXPECTED: dict[str, list[Rule]] = {
     "checklists:project-detail":       [Rule(get=(LOGIN, 200,   200,   200,   200,   404,   404))],
     "checklists:project-edit":         [Rule(get=(LOGIN, 200,   200,   403,   403,   404,   404),
                                             post=(LOGIN, DONE,  DONE,  403,   403,   404,   404))],
+    "checklists:project-delete":       [Rule(get=(LOGIN, 200,   403,   403,   403,   404,   404),
+                                            post=(LOGIN, DONE,  403,   403,   403,   404,   404))],
     "checklists:project-people":       [Rule(get=(LOGIN, 200,   200,   200,   403,   404,   404))],
     "checklists:collaborator-invite":  [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, DONE,  403,   403,   403,   404,   404))],
@@ -274,6 +297,8 @@ def world(
         member=Membership.objects.get(user=member),
         invitation=invitation,
         token=invitation_token("newcomer@brand.example"),
+        # The outsider is invited to join: the invitation waits on their dashboard.
+        received=_invite(organisation, owner, outsider.email),
         clients=clients,
         places={name: there if name == "elsewhere" else here for name in PEOPLE},
     )
@@ -298,13 +323,19 @@ def _invite(organisation, owner, email, project=None) -> Invitation:
 def url_of(name: str, world, place, **fixed) -> str:
     """The URL `name`, its arguments taken from the world and the person's place in it."""
     route = URLS[name]
-    kinds = {"organisations": "organisation", "projects": "project", "assessments": "assessment"}
+    kinds = {
+        "organisations": "organisation",
+        "projects": "project",
+        "assessments": "assessment",
+        "invitations": "invitation",
+    }
     kind = kinds.get(route.split("/")[0])
     values = {
         "pk": {
             "organisation": world.organisation.pk,
             "project": place.project.pk,
             "assessment": place.assessment.pk,
+            "invitation": world.received.pk,
         }.get(kind),
         "invitation_pk": world.invitation.pk if kind == "organisation" else place.invitation.pk,
         "member_pk": world.member.pk,
@@ -336,6 +367,9 @@ def posted(name: str, world, place) -> dict:
         "checklists:project-create": lambda: _project_form(world.organisation),
         "checklists:project-edit": lambda: _project_form(world.organisation, name="Renamed"),
         "checklists:invitation": lambda: {"answer": "accept"},
+        "checklists:invitation-received": lambda: {"answer": "accept"},
+        "account-name": lambda: {"name": "Someone Renamed"},
+        "account-email": lambda: {"email": "renamed@example.org", "password": PASSWORD},
         "checklists:member-invite": lambda: {"email": "another@brand.example", "role": "viewer"},
         "checklists:member-role": lambda: {"role": Membership.Role.EDITOR},
         "checklists:hand-over": lambda: {"member": world.member.pk},

@@ -1184,26 +1184,36 @@ def _more_projects(organisation: Organisation, owner: User, checklist, count: in
 
 
 def test_dashboard_query_count_stays_flat_as_projects_are_added(
-    as_owner, owner, organisation, assessment, checklist, django_assert_num_queries
+    as_owner, owner, editor, organisation, assessment, checklist, django_assert_num_queries
 ):
     url = reverse("checklists:dashboard")
     as_owner.get(url)  # the checklist version is then in memory (catalog.py)
-    # 1. session, 2. user, 3. memberships with organisations, 4. projects with organisations
-    # and their latest assessment's key, 5. those assessments, 6. their answers' ratings.
-    with django_assert_num_queries(6):
+    # 1. session, 2. user, 3. projects with organisations and their latest assessment's key,
+    # 4. those assessments, 5. their answers' ratings, 6. memberships with organisations,
+    # 7. invitations waiting for the user's address, with whom they are from and for what.
+    with django_assert_num_queries(7):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 1
     assert "earlier assessment" not in response.text
     other = services.organisation_create(name="Second Org", kind="funder", owner=owner)
     _more_projects(organisation, owner, checklist, 2)
     _more_projects(other, owner, checklist, 2)
-    with django_assert_num_queries(6):
+    for name in ("Third Org", "Fourth Org"):
+        services.invitation_create(
+            organisation=services.organisation_create(name=name, kind="ngo", owner=editor),
+            email=owner.email,
+            role=Membership.Role.VIEWER,
+            invited_by=editor,
+            site="https://westcheck.example",
+        )
+    with django_assert_num_queries(7):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 5
     # Each new project shows its latest assessment and links to the one before it.
     assert response.text.count(">Follow-up</a>") == 4
     assert response.text.count(">Baseline</a>") == 0
     assert response.text.count("1 earlier assessment</a>") == 4
+    assert response.text.count("as viewer, from Edith Editor") == 2
 
 
 def test_only_people_who_may_start_an_assessment_are_offered_to_start_one(

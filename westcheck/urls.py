@@ -5,10 +5,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from checklists import forms, views
+from checklists.views import accounts
 
 urlpatterns = [
     path("", include("checklists.urls")),
-    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/signup/sent/", accounts.signup_sent, name="signup-sent"),
+    path("accounts/signup/<str:token>/", accounts.signup_finish, name="signup-finish"),
+    path("accounts/settings/", accounts.account_settings, name="account-settings"),
+    path("accounts/settings/name/", accounts.account_name, name="account-name"),
+    path("accounts/settings/email/", accounts.account_email, name="account-email"),
+    path(
+        "accounts/settings/email/<str:token>/",
+        accounts.account_email_confirm,
+        name="account-email-confirm",
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

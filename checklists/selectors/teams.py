@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ..access import EDIT_GRANT
+from ..accounts import normalise_email
 from ..models import (
     Invitation,
     Membership,
@@ -59,6 +61,20 @@ def project_collaborators(project: Project) -> list[Collaborator]:
     return sorted(people.values(), key=lambda c: (c.user.name.casefold(), c.user.email))
 
 
+def invitations_for(user: User) -> list[Invitation]:
+    """Invitations waiting for the user's address, that can still be accepted, newest first
+    (1 query)."""
+    return list(
+        Invitation.objects.filter(
+            email=normalise_email(user.email),
+            status=Invitation.Status.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("organisation", "project", "invited_by")
+        .order_by("-created_at")
+    )
+
+
 def invitation_for_token(token_hash: str) -> Invitation | None:
     return (
         Invitation.objects.select_related("organisation", "project", "invited_by")
@@ -77,6 +93,7 @@ def member_for(organisation: Organisation, pk: int) -> Membership:
 __all__ = [
     "Collaborator",
     "invitation_for_token",
+    "invitations_for",
     "member_for",
     "organisation_members",
     "pending_invitations",

@@ -4,6 +4,15 @@ Every service that changes something appends an audit event in the same transact
 (see audit.py), so that the trail and the data never disagree.
 """
 
+from .accounts import (
+    account_rename,
+    email_change_confirm,
+    email_change_link,
+    email_change_request,
+    signup_complete,
+    signup_link,
+    signup_request,
+)
 from .assessments import (
     NOT_APPLICABLE,
     AnswerChange,
@@ -47,6 +56,7 @@ __all__ = [
     "AnswerChange",
     "AssessmentLocked",
     "Recorded",
+    "account_rename",
     "action_clear",
     "action_update",
     "answer_values",
@@ -58,6 +68,9 @@ __all__ = [
     "collaborator_change",
     "collaborator_revoke",
     "download_record",
+    "email_change_confirm",
+    "email_change_link",
+    "email_change_request",
     "invitation_accept",
     "invitation_cancel",
     "invitation_create",
@@ -71,5 +84,8 @@ __all__ = [
     "project_create",
     "project_delete",
     "project_update",
+    "signup_complete",
+    "signup_link",
+    "signup_request",
     "validate_answer",
 ]

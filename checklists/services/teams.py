@@ -225,15 +225,24 @@ def invitation_problem(invitation: Invitation | None, user: User | None = None) 
     return ""
 
 
+def _answering(token: str | None, invitation: Invitation | None) -> Invitation | None:
+    """The invitation being answered, locked: found by its link's token, or, for a person
+    answering from their list of invitations, as given (it is checked to be theirs all the
+    same, by its address)."""
+    found = Invitation.objects.select_for_update().select_related("organisation", "project")
+    if token is not None:
+        return found.filter(token_hash=token_hash(token)).first()
+    if invitation is None:
+        raise ValueError("Give the invitation's token or the invitation.")
+    return found.filter(pk=invitation.pk).first()
+
+
 @transaction.atomic
-def invitation_accept(*, token: str, user: User) -> Invitation:
+def invitation_accept(
+    *, user: User, token: str | None = None, invitation: Invitation | None = None
+) -> Invitation:
     """Join the organisation, or the project, that the invitation is for."""
-    invitation = (
-        Invitation.objects.select_for_update()
-        .select_related("organisation", "project")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
+    invitation = _answering(token, invitation)
     problem = invitation_problem(invitation, user)
     if problem:
         raise ValidationError(problem)
@@ -263,8 +272,10 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
 
 
 @transaction.atomic
-def invitation_decline(*, token: str, user: User) -> Invitation:
-    invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
+def invitation_decline(
+    *, user: User, token: str | None = None, invitation: Invitation | None = None
+) -> Invitation:
+    invitation = _answering(token, invitation)
     problem = invitation_problem(invitation, user)
     if problem:
         raise ValidationError(problem)

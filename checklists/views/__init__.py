@@ -5,7 +5,6 @@ import re
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
@@ -19,6 +18,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import DatabaseError, connection
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -47,8 +47,8 @@ from ..forms import (
     AnswerForm,
     AssessmentStartForm,
     OrganisationForm,
+    ProjectDeleteForm,
     ProjectForm,
-    SignupForm,
     answer_fields,
     answer_fingerprint,
     answer_input_texts,
@@ -56,7 +56,7 @@ from ..forms import (
     bound_answer_fields,
 )
 from ..links import url, url_maker
-from ..models import Answer, Assessment, ChecklistVersion, Project
+from ..models import Answer, Assessment, ChecklistVersion, Organisation, Project
 from ..selectors import (
     assessment_gaps,
     assessment_state,
@@ -69,6 +69,7 @@ from ..selectors import (
     section_links,
     section_page_state,
 )
+from ..selectors.teams import invitations_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -83,10 +84,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for project in projects:
         project.can_edit = Can.START_ASSESSMENT in project.caps
     _label_project_cards(projects)
+    memberships = dashboard_memberships(request.user)
     return render(
         request,
         "checklists/dashboard.html",
-        {"memberships": dashboard_memberships(request.user), "projects": projects},
+        {
+            "memberships": memberships,
+            "projects": projects,
+            "invitations": invitations_for(request.user),
+            "funder": any(m.organisation.kind == Organisation.Kind.FUNDER for m in memberships),
+        },
     )
 
 
@@ -144,17 +151,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # with the new password at once, from any address.
         axes_reset(username=normalise_email(form.user.email))
         return response
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("checklists:dashboard")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("checklists:dashboard")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 def checklist_list(request: HttpRequest) -> HttpResponse:
@@ -218,8 +214,30 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("%(name)s is set up. You are its owner.") % {"name": organisation.name}
         )
+        if organisation.kind == Organisation.Kind.FUNDER:
+            # A funder mostly follows its grantees' work: their assessments arrive there.
+            return redirect("checklists:portfolio")
         return redirect("checklists:project-create")
     return render(request, "checklists/organisation_form.html", {"form": form})
+
+
+@login_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """A funder's view of its grantees' assessments: empty until grantees can share them."""
+    funders = [
+        m.organisation
+        for m in dashboard_memberships(request.user)
+        if m.organisation.kind == Organisation.Kind.FUNDER
+    ]
+    can_create = organisations_where(request.user, Can.CREATE_PROJECT).exists()
+    return render(
+        request,
+        "checklists/portfolio.html",
+        {
+            "funder_names": ", ".join(organisation.name for organisation in funders),
+            "can_create_project": can_create,
+        },
+    )
 
 
 @login_required
@@ -273,6 +291,40 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect(project)
     return render(request, "checklists/project_form.html", {"form": form, "project": project})
+
+
+@login_required
+def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a project with all its assessments (owners). Submitted assessments are records
+    others may rely on: with any, the project's name must be typed again."""
+    project = get_project_for(request.user, pk, Can.DELETE_PROJECT)
+    counts = project.assessments.aggregate(
+        total=Count("pk"), submitted=Count("pk", filter=Q(status=Assessment.Status.SUBMITTED))
+    )
+    form = ProjectDeleteForm(
+        request.POST if request.method == "POST" else None,
+        name_to_type=project.name if counts["submitted"] else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_delete(
+                project=project,
+                user=request.user,
+                confirm_name=form.cleaned_data.get("confirm_name", ""),
+            )
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for field, messages_ in errors.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, _("Project %(name)s deleted.") % {"name": project.name})
+            return redirect("checklists:dashboard")
+    return render(
+        request,
+        "checklists/project_delete.html",
+        {"project": project, "form": form, **counts},
+        status=422 if form.errors else 200,
+    )
 
 
 # --- Assessments ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..access import Can, get_organisation_for, get_project_for
+from ..access import Can, get_invitation_for, get_organisation_for, get_project_for
 from ..forms import AccessForm, CollaboratorForm, InvitationForm, OrganisationForm, RoleForm
 from ..links import url
 from ..models import Invitation, Membership, User
@@ -242,33 +242,39 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     Someone not logged in is asked to log in or sign up with the invited address, and comes
     back here afterwards. A used, cancelled, expired or forged link says so, and nothing else.
     """
-    found = invitation_for_token(token_hash(token))
+    return _answer_invitation(request, invitation_for_token(token_hash(token)), token=token)
+
+
+@login_required
+def invitation_received(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same page, opened from the list of invitations waiting for the user's address
+    (the e-mail's link holds the only copy of the token)."""
+    return _answer_invitation(request, get_invitation_for(request.user, pk))
+
+
+def _answer_invitation(
+    request: HttpRequest, found: Invitation | None, token: str | None = None
+) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     problem = invitation_problem(found, user)
     if request.method == "POST" and not problem and user is not None:
         choice = request.POST.get("answer")
         try:
             if choice == "accept":
-                accepted = services.invitation_accept(token=token, user=user)
+                accepted = services.invitation_accept(token=token, invitation=found, user=user)
                 messages.success(request, _accepted_message(accepted))
                 return redirect(accepted.project or "checklists:dashboard")
             if choice == "decline":
-                services.invitation_decline(token=token, user=user)
+                services.invitation_decline(token=token, invitation=found, user=user)
                 messages.info(request, _("Invitation declined."))
                 return redirect("checklists:dashboard")
             problem = _("Choose to accept or to decline the invitation.")
         except ValidationError as error:
             problem = _error_text(error)
-    has_account = found is not None and User.objects.filter(email__iexact=found.email).exists()
     return render(
         request,
         "checklists/invitation.html",
-        {
-            "invitation": found,
-            "problem": problem,
-            "has_account": has_account,
-            "here": request.get_full_path(),
-        },
+        {"invitation": found, "problem": problem, "here": request.get_full_path()},
         status=_invitation_status(found, problem),
     )
 
