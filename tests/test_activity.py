@@ -210,6 +210,16 @@ def test_only_owners_are_offered_the_organisation_activity(organisation, owner, 
     assert url not in client_for(editor).get(members).text
 
 
+def test_the_assessment_page_links_to_its_activity_for_those_who_may_read_it(
+    assessment, owner, editor, viewer, collaborator
+):
+    """The assessment's activity was reachable by typing its address only."""
+    url = reverse("checklists:assessment-activity", args=[assessment.pk])
+    for person in (owner, editor, collaborator):
+        assert f'href="{url}"' in client_for(person).get(assessment.get_absolute_url()).text
+    assert url not in client_for(viewer).get(assessment.get_absolute_url()).text
+
+
 # --- The CSV ---------------------------------------------------------------------------------
 
 
