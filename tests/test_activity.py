@@ -153,6 +153,24 @@ def test_the_assessment_activity_filters_by_person(assessment, owner, editor):
     assert "Question 1.1: rating unanswered → Planned" in response.text
 
 
+@pytest.mark.parametrize("fmt", ["page", "csv"])
+def test_the_organisation_activity_names_ratings_as_the_checklist_does(
+    organisation, owner, editor, assessment, fmt
+):
+    """It showed the stored codes ("unanswered → planned", "in_place_with_evidence"), where the
+    assessment's own activity showed the checklist's labels."""
+    record(assessment, editor, {"1.1": "planned"})
+    url = reverse("checklists:organisation-activity", args=[organisation.pk])
+    query = {"kind": Kind.ANSWER_CHANGED, **({"format": "csv"} if fmt == "csv" else {})}
+    response = client_for(owner).get(url, query)
+    details = (
+        [row[5] for row in csv_rows(response)[1:]]
+        if fmt == "csv"
+        else [row["text"] for row in response.context["rows"]]
+    )
+    assert details == ["Question 1.1: rating unanswered → Planned"]
+
+
 @pytest.mark.parametrize(
     ("query", "error"),
     [
