@@ -153,6 +153,24 @@ def test_the_assessment_activity_filters_by_person(assessment, owner, editor):
     assert "Question 1.1: rating unanswered → Planned" in response.text
 
 
+@pytest.mark.parametrize("fmt", ["page", "csv"])
+def test_the_organisation_activity_names_ratings_as_the_checklist_does(
+    organisation, owner, editor, assessment, fmt
+):
+    """It showed the stored codes ("unanswered → planned", "in_place_with_evidence"), where the
+    assessment's own activity showed the checklist's labels."""
+    record(assessment, editor, {"1.1": "planned"})
+    url = reverse("checklists:organisation-activity", args=[organisation.pk])
+    query = {"kind": Kind.ANSWER_CHANGED, **({"format": "csv"} if fmt == "csv" else {})}
+    response = client_for(owner).get(url, query)
+    details = (
+        [row[5] for row in csv_rows(response)[1:]]
+        if fmt == "csv"
+        else [row["text"] for row in response.context["rows"]]
+    )
+    assert details == ["Question 1.1: rating unanswered → Planned"]
+
+
 @pytest.mark.parametrize(
     ("query", "error"),
     [
@@ -208,6 +226,16 @@ def test_only_owners_are_offered_the_organisation_activity(organisation, owner, 
     members = reverse("checklists:organisation-members", args=[organisation.pk])
     assert url in client_for(owner).get(members).text
     assert url not in client_for(editor).get(members).text
+
+
+def test_the_assessment_page_links_to_its_activity_for_those_who_may_read_it(
+    assessment, owner, editor, viewer, collaborator
+):
+    """The assessment's activity was reachable by typing its address only."""
+    url = reverse("checklists:assessment-activity", args=[assessment.pk])
+    for person in (owner, editor, collaborator):
+        assert f'href="{url}"' in client_for(person).get(assessment.get_absolute_url()).text
+    assert url not in client_for(viewer).get(assessment.get_absolute_url()).text
 
 
 # --- The CSV ---------------------------------------------------------------------------------

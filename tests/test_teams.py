@@ -238,6 +238,17 @@ def test_a_collaborator_finds_their_project_on_their_dashboard_and_no_other(
     assert reverse("checklists:assessment-create", args=[project.pk]) in response.text
 
 
+def test_members_find_their_organisation_from_the_dashboard(
+    organisation, owner, editor, viewer, project, collaborator
+):
+    """The organisation's name on the dashboard leads to its members page, whatever the role:
+    it was plain text, and the page could be reached only from a project's People page."""
+    link = f'href="{members_url(organisation)}"'
+    for member in (owner, editor, viewer):
+        assert link in client_for(member).get(reverse("checklists:dashboard")).text, member
+    assert link not in client_for(collaborator).get(reverse("checklists:dashboard")).text
+
+
 def test_a_collaborator_who_may_only_view_is_not_offered_to_start_an_assessment(
     as_owner, project, collaborator
 ):

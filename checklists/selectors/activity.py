@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..catalog import checklist_version
 from ..models import AuditEvent, Membership, Organisation, User
+from . import rating_labels
 
 PER_PAGE = 50
 
@@ -63,6 +65,7 @@ def activity_page(events: QuerySet[AuditEvent], wanted: ActivityFilter, number) 
             "subject__email",
             "project__name",
             "assessment__title",
+            "assessment__checklist_id",
         )
         .order_by("-created_at", "-sequence")
     )
@@ -86,10 +89,9 @@ def activity_people(
     return [(u.pk, u.name or u.email) for u in people.distinct().order_by("name", "email")]
 
 
-def describe(event: AuditEvent, rating_labels: dict[str, str] | None = None) -> str:
+def describe(event: AuditEvent) -> str:
     """What happened, in a sentence: the activity pages and the CSV both use it."""
     data = event.data or {}
-    labels = rating_labels or {}
     subject = event.subject.name if event.subject_id and event.subject else ""
     kind = AuditEvent.Kind
     roles = dict(Membership.Role.choices)
@@ -98,7 +100,7 @@ def describe(event: AuditEvent, rating_labels: dict[str, str] | None = None) -> 
         return str(roles.get(value, value or "")).lower()
 
     if event.kind == kind.ANSWER_CHANGED:
-        return _answer_change(data, labels)
+        return _answer_change(data, _ratings_of(event))
     if event.kind == kind.MEMBER_INVITED:
         return _("Invited %(email)s as %(role)s") % {
             "email": data.get("email"),
@@ -148,6 +150,14 @@ def describe(event: AuditEvent, rating_labels: dict[str, str] | None = None) -> 
     if event.kind in (kind.EXPORT_DOWNLOADED, kind.REPORT_DOWNLOADED, kind.ACTIVITY_EXPORTED):
         return data.get("format", "")
     return ""
+
+
+def _ratings_of(event: AuditEvent) -> dict[str, str]:
+    """The rating labels of the checklist version that the event's assessment follows (from
+    memory): an organisation's events may span versions that name their ratings differently."""
+    if event.assessment_id is None or event.assessment is None:
+        return {}
+    return rating_labels(checklist_version(event.assessment.checklist_id).scoring)
 
 
 def _answer_change(data: dict, labels: dict[str, str]) -> str:

@@ -18,7 +18,6 @@ from ..data_exchange import csv_cell
 from ..downloads import private_download
 from ..forms import ActivityFilterForm
 from ..models import AuditEvent
-from ..selectors import rating_labels
 from ..selectors.activity import (
     ActivityFilter,
     activity_page,
@@ -50,12 +49,12 @@ def _filters(request: HttpRequest, people, kinds) -> tuple[ActivityFilterForm, A
     return form, ActivityFilter()
 
 
-def _rows(page, labels: dict[str, str]) -> list[dict]:
+def _rows(page) -> list[dict]:
     return [
         {
             "event": event,
             "who": event.actor_name.split(" <")[0] or _("westcheck"),
-            "text": describe(event, labels),
+            "text": describe(event),
         }
         for event in page
     ]
@@ -75,7 +74,6 @@ def assessment_activity(request: HttpRequest, pk: int) -> HttpResponse:
             organisation_id,
             f"activity-assessment-{assessment.pk}",
             assessment=assessment,
-            labels=rating_labels(assessment.checklist.scoring),
         )
     page = activity_page(events, wanted, request.GET.get("page"))
     return render(
@@ -88,7 +86,7 @@ def assessment_activity(request: HttpRequest, pk: int) -> HttpResponse:
             "caps": assessment.caps,
             "form": form,
             "page": page,
-            "rows": _rows(page, rating_labels(assessment.checklist.scoring)),
+            "rows": _rows(page),
             "query": _query_without_page(request),
         },
         status=400 if form.errors else 200,
@@ -118,7 +116,7 @@ def organisation_activity(request: HttpRequest, pk: int) -> HttpResponse:
             "caps": organisation.caps,
             "form": form,
             "page": page,
-            "rows": _rows(page, {}),
+            "rows": _rows(page),
             "query": _query_without_page(request),
         },
         status=400 if form.errors else 200,
@@ -138,9 +136,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _csv(
-    request, events, wanted, organisation_id, name, *, assessment=None, caps=None, labels=None
-):
+def _csv(request, events, wanted, organisation_id, name, *, assessment=None, caps=None):
     """Every matching event as CSV, for owners; downloading it is itself an event."""
     caps = caps if caps is not None else assessment.caps
     if Can.EXPORT_ACTIVITY not in caps:
@@ -174,7 +170,7 @@ def _csv(
                     event.get_kind_display(),
                     event.project.name if event.project else "",
                     event.assessment.title if event.assessment else "",
-                    describe(event, labels or {}),
+                    describe(event),
                 )
             ]
             + [event.sequence, event.hash]
