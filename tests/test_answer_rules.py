@@ -18,7 +18,9 @@ SCORING = {
     ],
     "not_applicable": {"label": "Not applicable"},
 }
-QUESTION = SimpleNamespace(key="2.4", na_allowed=True, applies_if={"field": "migrant_workers", "equals": True})
+QUESTION = SimpleNamespace(
+    key="2.4", na_allowed=True, applies_if={"field": "migrant_workers", "equals": True}
+)
 PROFILE = {"migrant_workers": True, "minorities_present": False, "channels": [], "stage": "pilot"}
 
 
