@@ -45,5 +45,5 @@ def test_a_script_prefix_and_another_url_configuration_get_their_own_urls():
     finally:
         set_script_prefix("/")
     assert url("checklists:project-detail", 3) == before
-    with override_settings(ROOT_URLCONF="westcheck.bench_urls"):
+    with override_settings(ROOT_URLCONF="scripts.lib.bench.urls"):
         assert url("checklists:project-detail", 3) == reverse("checklists:project-detail", args=[3])

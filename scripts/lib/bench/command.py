@@ -258,7 +258,7 @@ class Command(BaseCommand):
         if over_http and static_env:
             phases["collectstatic"] = time.perf_counter() - mark
         overrides = {
-            "ROOT_URLCONF": "westcheck.bench_urls",
+            "ROOT_URLCONF": "scripts.lib.bench.urls",
             "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             **static_overrides,
@@ -1060,9 +1060,9 @@ def gunicorn_server(directory: str, extra_env: dict[str, str]) -> Iterator[Serve
     """
     with open(os.path.join(directory, f"{SETTINGS_SHIM}.py"), "w") as shim:
         shim.write(
-            '"""Settings of the gunicorn server started by `manage.py bench`."""\n\n'
+            '"""Settings of the gunicorn server started by scripts/bench."""\n\n'
             "from westcheck.settings import *  # noqa: F403\n\n"
-            'ROOT_URLCONF = "westcheck.bench_urls"\n'
+            'ROOT_URLCONF = "scripts.lib.bench.urls"\n'
             f"ALLOWED_HOSTS = [*ALLOWED_HOSTS, {HOST!r}]  # noqa: F405\n"
             f"DATABASES['default']['NAME'] = {str(connection.settings_dict['NAME'])!r}  # noqa: F405\n"
             'EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"\n'
