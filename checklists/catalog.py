@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .models import ChecklistVersion, Question, Section
@@ -59,6 +60,22 @@ class Catalog:
     @property
     def questions(self) -> tuple[QuestionInfo, ...]:
         return tuple(q for s in self.sections for q in s.questions)
+
+    @cached_property
+    def section_question_pks(self) -> tuple[frozenset[int], ...]:
+        """The primary keys of each section's questions, in the order of `sections`."""
+        return tuple(frozenset(q.pk for q in s.questions) for s in self.sections)
+
+    @cached_property
+    def question_pks(self) -> frozenset[int]:
+        """The primary keys of all the version's questions."""
+        return frozenset(q.pk for q in self.questions)
+
+    @cached_property
+    def conditions(self) -> tuple[tuple[int, dict], ...]:
+        """(question pk, applies_if) of the questions that apply to some projects only: the
+        only ones that a project's profile can set aside."""
+        return tuple((q.pk, q.applies_if) for q in self.questions if q.applies_if)
 
 
 _catalogs: dict[tuple, Catalog] = {}

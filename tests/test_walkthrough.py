@@ -1188,9 +1188,9 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
 ):
     url = reverse("checklists:dashboard")
     as_owner.get(url)  # the checklist version is then in memory (catalog.py)
-    # 1. session, 2. user, 3. projects with organisations and their latest assessment's key,
-    # 4. those assessments, 5. their answers' ratings, 6. memberships with organisations,
-    # 7. invitations waiting for the user's address, with whom they are from and for what.
+    # 1. session, 2. user, 3. memberships with their organisations, projects and assessment
+    # keys, 4. projects granted to the user as a collaborator, 5. the latest assessments,
+    # 6. their answers' ratings, 7. invitations waiting for the user's address.
     with django_assert_num_queries(7):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 1
@@ -1270,6 +1270,48 @@ def test_dashboard_shows_every_change_at_once(
 
     _more_projects(organisation, owner, checklist, 1)
     assert as_owner.get(url).text.count('class="card mb-3"') == 2
+
+
+def test_dashboard_counts_progress_as_the_full_state_does(
+    as_owner, owner, project, assessment, checklist
+):
+    """The dashboard counts from the ratings alone: questions marked not applicable, questions
+    the profile sets aside though they have answers, and a submitted assessment's frozen
+    profile must count there as they do in the assessment's full state."""
+    url = reverse("checklists:dashboard")
+
+    def progress_line(assessment: Assessment) -> str:
+        state = assessment_state(Assessment.objects.get(pk=assessment.pk))
+        return f"{state.answered_count} of {state.applicable_count} questions answered"
+
+    services.project_update(project=project, user=owner, **EVERYTHING_APPLIES)
+    answer_everything(
+        assessment, owner, {"2.1": {"rating": "not_applicable", "na_justification": "One site."}}
+    )
+    services.assessment_submit(assessment=assessment, user=owner)
+    # 2.4, 5.1 and 6.13 no longer apply to the project, but still do to what was submitted.
+    services.project_update(
+        project=project,
+        user=owner,
+        migrant_workers=False,
+        minorities_present=False,
+        channels=["sms"],
+    )
+    assert progress_line(assessment) == "59 of 59 questions answered"
+    assert progress_line(assessment) in as_owner.get(url).text
+
+    follow_up = services.assessment_start(
+        project=project,
+        checklist=checklist,
+        title="Follow-up",
+        started_by=owner,
+        copy_from=assessment,
+    )
+    assert follow_up.answers.count() == 60  # the set-aside questions' answers were copied too
+    assert progress_line(follow_up) == "56 of 56 questions answered"
+    page = as_owner.get(url).text
+    assert ">Follow-up</a>" in page
+    assert progress_line(follow_up) in page
 
 
 def test_project_detail_query_count_stays_flat_as_assessments_are_added(

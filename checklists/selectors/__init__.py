@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from ..access import visible_projects
-from ..catalog import QuestionInfo, SectionInfo, catalog, checklist_version
+from ..catalog import Catalog, QuestionInfo, SectionInfo, catalog, checklist_version
 from ..content import evaluate_condition
 from ..links import url_maker
-from ..models import Answer, Assessment, Membership, Project, User
+from ..models import Answer, Assessment, Membership, Project, ProjectUserObjectPermission, User
 from ..scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
 
 
@@ -90,6 +86,221 @@ class AssessmentState:
         return next((s for s in self.sections if s.key == key), None)
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardMembership:
+    """The user's membership of an organisation, as the dashboard names it."""
+
+    organisation_id: int
+    organisation_name: str
+    kind: str
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return dict(Membership.Role.choices).get(self.role, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileFields:
+    """The fields of a project that its profile is made of, and the profile, as Project.profile
+    makes it."""
+
+    migrant_workers: bool
+    minorities_present: bool
+    channels: list[str]
+    stage: str
+
+    profile = property(Project.profile.fget)
+
+
+@dataclass(slots=True)
+class LatestAssessment:
+    """A project's latest assessment as its dashboard card shows it, and the profile that
+    decides which questions apply, as Assessment.profile gives it.
+
+    Plain values, as StoredAnswer: an Assessment with its Project took half again as long to
+    load, most of it building the two model instances.
+    """
+
+    pk: int
+    title: str
+    status: str
+    checklist_id: int
+    profile_snapshot: dict | None
+    updated_at: datetime
+    project: ProfileFields
+    # Counted as AssessmentState counts them (_count_answers).
+    answered_count: int = 0
+    applicable_count: int = 0
+
+    Status = Assessment.Status  # what is_submitted compares with
+    is_submitted = property(Assessment.is_submitted.fget)
+    profile = property(Assessment.profile.fget)
+
+
+@dataclass(slots=True)
+class DashboardProject:
+    """A project as its dashboard card shows it, with its latest assessment (or None)."""
+
+    pk: int
+    name: str
+    stage: str
+    countries: str
+    organisation_name: str
+    role: str | None  # the user's role in the project's organisation; None: granted to them
+    latest: LatestAssessment | None = None
+    grants: set[str] = field(default_factory=set)  # guardian codenames, on a granted project
+    assessment_count: int = 0
+    can_edit: bool = False  # set by the view, from the role
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """What the signed-in home lists (dashboard_contents)."""
+
+    memberships: list[DashboardMembership]  # by organisation name
+    projects: list[DashboardProject]  # by organisation name, then project name
+
+
+def dashboard_contents(user: User) -> Dashboard:
+    """The user's organisations and their projects, each project with its latest assessment
+    and how many of its questions are answered (3 queries).
+
+    Only the latest assessments are loaded in full, with their answers' ratings; the others are
+    a row each of the first query, a few numbers and names, which is all their count needs.
+    """
+    # One row per assessment of each project of each of the user's organisations (or one with
+    # None for a project without, or an organisation without projects), latest first. Plain
+    # values and joins: projects as model instances, with a subquery for the latest
+    # assessment's key and another for the count, and the organisations in a query of their
+    # own, took three times as long, mostly in Django building the SQL and the instances.
+    rows = (
+        Membership.objects.filter(user=user)
+        .values_list(
+            "organisation_id",
+            "organisation__name",
+            "organisation__kind",
+            "role",
+            "organisation__projects__pk",
+            "organisation__projects__name",
+            "organisation__projects__stage",
+            "organisation__projects__countries",
+            "organisation__projects__assessments__pk",
+        )
+        .order_by(
+            "organisation__name",
+            "organisation_id",
+            "organisation__projects__name",
+            "organisation__projects__pk",
+            "-organisation__projects__assessments__created_at",
+            "-organisation__projects__assessments__pk",
+        )
+    )
+    memberships: dict[int, DashboardMembership] = {}
+    projects: dict[int, DashboardProject] = {}
+    latest_pks: list[int] = []
+    for (
+        organisation_id,
+        organisation_name,
+        kind,
+        role,
+        pk,
+        name,
+        stage,
+        countries,
+        assessment_pk,
+    ) in rows:
+        if organisation_id not in memberships:
+            memberships[organisation_id] = DashboardMembership(
+                organisation_id, organisation_name, kind, role
+            )
+        if pk is None:
+            continue
+        project = projects.get(pk)
+        if project is None:
+            project = projects[pk] = DashboardProject(
+                pk, name, stage, countries, organisation_name, role
+            )
+            if assessment_pk is not None:
+                latest_pks.append(assessment_pk)
+        if assessment_pk is not None:
+            project.assessment_count += 1
+    _add_granted_projects(user, projects, latest_pks)
+    latest = (
+        Assessment.objects.filter(pk__in=latest_pks)
+        .values_list(
+            "pk",
+            "title",
+            "status",
+            "checklist_id",
+            "profile_snapshot",
+            "updated_at",
+            "project_id",
+            "project__migrant_workers",
+            "project__minorities_present",
+            "project__channels",
+            "project__stage",
+        )
+        .order_by()
+    )
+    ratings: dict[int, dict[int, str]] = {pk: {} for pk in latest_pks}
+    for assessment_id, question_id, rating in Answer.objects.filter(
+        assessment_id__in=latest_pks
+    ).values_list("assessment_id", "question_id", "rating"):
+        ratings[assessment_id][question_id] = rating
+    # The project's fields last, in ProfileFields' order.
+    for pk, title, status, checklist_id, snapshot, updated_at, project_id, *profile in latest:
+        assessment = LatestAssessment(
+            pk, title, status, checklist_id, snapshot, updated_at, ProfileFields(*profile)
+        )
+        content = catalog(checklist_version(checklist_id))
+        assessment.answered_count, assessment.applicable_count = _count_answers(
+            ratings[pk], content.question_pks, _set_aside(content, assessment.profile)
+        )
+        projects[project_id].latest = assessment
+    return Dashboard(list(memberships.values()), list(projects.values()))
+
+
+def _add_granted_projects(user: User, projects: dict, latest_pks: list[int]) -> None:
+    """Projects of other organisations granted to the user as a collaborator, after their own
+    (1 query): one row per grant and assessment, latest first, as dashboard_contents reads."""
+    rows = (
+        ProjectUserObjectPermission.objects.filter(user=user.pk)
+        .values_list(
+            "content_object_id",
+            "content_object__name",
+            "content_object__stage",
+            "content_object__countries",
+            "content_object__organisation__name",
+            "permission__codename",
+            "content_object__assessments__pk",
+        )
+        .order_by(
+            "content_object__organisation__name",
+            "content_object__name",
+            "content_object_id",
+            "-content_object__assessments__created_at",
+            "-content_object__assessments__pk",
+        )
+    )
+    granted: dict[int, DashboardProject] = {}
+    counted: set[tuple[int, int]] = set()
+    for pk, name, stage, countries, organisation_name, codename, assessment_pk in rows:
+        if pk in projects and pk not in granted:
+            continue  # a member sees it already, with their role
+        project = granted.get(pk)
+        if project is None:
+            project = granted[pk] = projects[pk] = DashboardProject(
+                pk, name, stage, countries, organisation_name, None
+            )
+            if assessment_pk is not None:
+                latest_pks.append(assessment_pk)
+        project.grants.add(codename)
+        if assessment_pk is not None and (pk, assessment_pk) not in counted:
+            counted.add((pk, assessment_pk))
+            project.assessment_count += 1
+
+
 def dashboard_memberships(user: User) -> list[Membership]:
     """The user's memberships with their organisations, by name (1 query)."""
     return list(
@@ -97,76 +308,6 @@ def dashboard_memberships(user: User) -> list[Membership]:
         .select_related("organisation")
         .order_by("organisation__name")
     )
-
-
-def dashboard_projects(user: User) -> list[Project]:
-    """The projects of the user's organisations and those granted to them as a collaborator,
-    each with its latest assessment (3 queries).
-
-    `project.latest` is that assessment, with its `progress`, or None; `project.assessment_count`
-    counts them all; `project.role` is the user's role in its organisation, None on a project
-    granted to them. Only the latest are loaded: a project with a long history costs no more
-    than a new one.
-    """
-    assessments = Assessment.objects.filter(project=OuterRef("pk"))
-    role = Membership.objects.filter(organisation=OuterRef("organisation"), user=user.pk)
-    # Subqueries rather than a join with GROUP BY: a GROUP BY over every selected column took
-    # Django longer to build than the database took to run it.
-    projects = list(
-        visible_projects(user)
-        .select_related("organisation")
-        .only(
-            "pk",
-            "name",
-            "stage",
-            "countries",
-            "migrant_workers",
-            "minorities_present",
-            "channels",
-            "updated_at",
-            "organisation__name",
-        )
-        .annotate(
-            role=Subquery(role.values("role")[:1]),
-            latest_pk=Subquery(assessments.order_by("-created_at", "-pk").values("pk")[:1]),
-            assessment_count=Coalesce(
-                Subquery(
-                    assessments.order_by().values("project").annotate(n=Count("pk")).values("n")
-                ),
-                0,
-            ),
-        )
-        .order_by("organisation__name", "name")
-    )
-    wanted = [p.latest_pk for p in projects if p.latest_pk]
-    latest = {
-        a.pk: a
-        for a in Assessment.objects.filter(pk__in=wanted).only(
-            "pk",
-            "title",
-            "status",
-            "checklist_id",
-            "profile_snapshot",
-            "created_at",
-            "updated_at",
-            "project_id",
-        )
-    }
-    ratings: dict[int, dict[int, str]] = {pk: {} for pk in latest}
-    for assessment_id, question_id, rating in Answer.objects.filter(
-        assessment_id__in=list(latest)
-    ).values_list("assessment_id", "question_id", "rating"):
-        ratings[assessment_id][question_id] = rating
-    for project in projects:
-        project.latest = latest.get(project.latest_pk)
-        if project.latest is not None:
-            assessment = project.latest
-            assessment.project = project
-            assessment.checklist = checklist_version(assessment.checklist_id)
-            assessment.progress = _progress(
-                assessment.checklist, assessment.profile, ratings[assessment.pk]
-            )
-    return projects
 
 
 def rating_labels(scoring: dict) -> dict[str, str]:
@@ -324,21 +465,44 @@ def progress_of(state: AssessmentState) -> Progress:
 
 def _progress(checklist, profile: dict, ratings: dict[int, str]) -> Progress:
     """Progress from the ratings alone (by question primary key), counted as the state counts."""
-    sections = []
-    for info in catalog(checklist).sections:
-        # Tallied by rating first, so that answer_counts runs per rating rather than per
-        # question: the dashboard counts this for every project's latest assessment.
-        tally = Counter(
-            ratings.get(q.pk, "") if evaluate_condition(q.applies_if, profile) else NOT_APPLICABLE
-            for q in info.questions
+    content = catalog(checklist)
+    set_aside = _set_aside(content, profile)
+    return Progress(
+        tuple(
+            SectionProgress(info.key, info.title, *_count_answers(ratings, questions, set_aside))
+            for info, questions in zip(content.sections, content.section_question_pks, strict=True)
         )
-        answered = applicable = 0
-        for rating, n in tally.items():
-            counts = answer_counts(rating)
-            applicable += counts[0] * n
-            answered += counts[1] * n
-        sections.append(SectionProgress(info.key, info.title, answered, applicable))
-    return Progress(tuple(sections))
+    )
+
+
+def _set_aside(content: Catalog, profile: dict) -> frozenset[int]:
+    """The questions that the profile rules out: only those with a condition can be."""
+    return frozenset(
+        pk for pk, condition in content.conditions if not evaluate_condition(condition, profile)
+    )
+
+
+def _count_answers(
+    ratings: dict[int, str], questions: frozenset[int], set_aside: frozenset[int]
+) -> tuple[int, int]:
+    """(answered, applicable) among `questions`, as the full state counts them: a question the
+    profile sets aside has the rating not_applicable, one without an answer the rating "", and
+    scoring.answer_counts says what each rating counts for.
+
+    Set operations pick the ratings, and answer_counts runs once per rating rather than once
+    per question: the dashboard counts this for the latest assessment of every project.
+    """
+    applying = questions - set_aside
+    every = [ratings[pk] for pk in ratings.keys() & applying]
+    every += [""] * (len(applying) - len(every))
+    every += [NOT_APPLICABLE] * (len(questions) - len(applying))
+    answered = applicable = 0
+    for rating in set(every):
+        n = every.count(rating)
+        counts = answer_counts(rating)
+        applicable += counts[0] * n
+        answered += counts[1] * n
+    return answered, applicable
 
 
 def assessment_gaps(state: AssessmentState) -> list[dict]:

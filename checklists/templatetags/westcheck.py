@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 
 from checklists import answer_lists, charts, links
 from checklists.models import Project
+from checklists.project_cards import project_cards_html
 
 register = template.Library()
 
@@ -70,6 +71,12 @@ def appendix(sections):
 def action_items(items):
     """The action plan's items with their forms: {% action_items items %}."""
     return answer_lists.action_items_html(items)
+
+
+@register.simple_tag
+def project_cards(projects):
+    """The dashboard's project cards: {% project_cards projects %}."""
+    return project_cards_html(projects)
 
 
 _headers: dict[tuple, str] = {}

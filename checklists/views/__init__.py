@@ -24,9 +24,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,8 +34,9 @@ from ..access import (
     get_assessment_for,
     get_checklist_version,
     get_project_for,
+    grant_capabilities,
     organisations_where,
-    project_capabilities,
+    role_capabilities,
 )
 from ..accounts import normalise_email
 from ..catalog import catalog, question_fragments
@@ -55,14 +54,14 @@ from ..forms import (
     answer_inputs_html,
     bound_answer_fields,
 )
-from ..links import url, url_maker
-from ..models import Answer, Assessment, ChecklistVersion, Organisation, Project
+from ..links import url
+from ..models import Answer, Assessment, ChecklistVersion, Organisation
 from ..selectors import (
     assessment_gaps,
     assessment_state,
     assessment_summary,
+    dashboard_contents,
     dashboard_memberships,
-    dashboard_projects,
     integrity_hash,
     progress_of,
     rating_labels,
@@ -79,58 +78,27 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
-    projects = dashboard_projects(request.user)
-    project_capabilities(request.user, projects)
-    for project in projects:
-        project.can_edit = Can.START_ASSESSMENT in project.caps
-    _label_project_cards(projects)
-    memberships = dashboard_memberships(request.user)
+    contents = dashboard_contents(request.user)
+    for project in contents.projects:
+        caps = (
+            role_capabilities(project.role)
+            if project.role is not None
+            else grant_capabilities(project.grants)
+        )
+        project.can_edit = Can.START_ASSESSMENT in caps
     return render(
         request,
         "checklists/dashboard.html",
         {
-            "memberships": memberships,
-            "projects": projects,
+            "memberships": contents.memberships,
+            "projects": contents.projects,
+            "can_create_project": any(
+                Can.CREATE_PROJECT in role_capabilities(m.role) for m in contents.memberships
+            ),
             "invitations": invitations_for(request.user),
-            "funder": any(m.organisation.kind == Organisation.Kind.FUNDER for m in memberships),
+            "funder": any(m.kind == Organisation.Kind.FUNDER for m in contents.memberships),
         },
     )
-
-
-def _label_project_cards(projects: list) -> None:
-    """Give each project on the dashboard its links and lines as plain strings.
-
-    Each URL is made from one pattern (links.url_maker) and each sentence translated once per
-    page rather than once per project: with a few dozen projects, the template's url and
-    blocktranslate tags and date filters were most of the page's time.
-    """
-    project_url = url_maker("checklists:project-detail")
-    assessment_url = url_maker("checklists:assessment-detail")
-    create_url = url_maker("checklists:assessment-create")
-    stages = {key: str(label) for key, label in Project.Stage.choices}
-    statuses = {key: str(label) for key, label in Assessment.Status.choices}
-    answered = _("%(answered)s of %(applicable)s questions answered")
-    updated = _("updated %(when)s")
-    for project in projects:
-        project.url = project_url(project.pk)
-        project.stage_label = stages.get(project.stage, project.stage)
-        latest = project.latest
-        if latest is None:
-            project.create_url = create_url(project.pk)
-            continue
-        latest.url = assessment_url(latest.pk)
-        latest.status_label = statuses.get(latest.status, latest.status)
-        progress = latest.progress
-        latest.progress_line = answered % {
-            "answered": progress.answered_count,
-            "applicable": progress.applicable_count,
-        }
-        when = date_format(timezone.localtime(latest.updated_at), "j M Y")
-        latest.updated_line = updated % {"when": when}
-        earlier = project.assessment_count - 1
-        project.earlier_line = ngettext(
-            "%(earlier)s earlier assessment", "%(earlier)s earlier assessments", earlier
-        ) % {"earlier": earlier}
 
 
 def logout_page(request: HttpRequest) -> HttpResponse:
