@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 
-from django.template.defaultfilters import linebreaksbr, truncatechars
+from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape as escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from .markup import escape, lines
 
 NONE = "\N{EN DASH}"  # in place of an owner or a due date not given
 
@@ -93,9 +94,9 @@ def appendix_html(sections) -> SafeString:
             notes = ""
             answer = q.answer
             if answer and answer.na_justification:
-                notes += _note(why, linebreaksbr(answer.na_justification))
+                notes += _note(why, lines(answer.na_justification))
             if answer and answer.evidence_note:
-                notes += _note(evidence, linebreaksbr(answer.evidence_note))
+                notes += _note(evidence, lines(answer.evidence_note))
             if answer and answer.evidence_links:
                 notes += _note(
                     links,

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+
+from .markup import escape
 
 # The site's colours; the bar colour has over 7:1 contrast on white.
 TRACK = "#e3ecec"

@@ -8,12 +8,12 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import normalise_email
+from .markup import escape
 from .models import Action, Answer, ChecklistVersion, Organisation, Project, Question, User
 
 
@@ -294,8 +294,7 @@ class AnswerForm(forms.Form):
 def _attributes(attrs: dict) -> str:
     """HTML attributes as django/forms/widgets/attrs.html writes them."""
     return "".join(
-        f" {conditional_escape(name)}"
-        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        f" {escape(name)}" + ("" if value is True else f'="{escape(str(value))}"')
         for name, value in attrs.items()
         if value is not False
     )
@@ -316,20 +315,20 @@ class PlainWidgetRenderer(DjangoTemplates):
         widget = context.get("widget")
         if template_name in self.INPUTS:
             value = widget["value"]
-            value = "" if value is None else f' value="{conditional_escape(str(value))}"'
+            value = "" if value is None else f' value="{escape(str(value))}"'
             return mark_safe(  # noqa: S308 - every value is escaped
-                f'<input type="{conditional_escape(widget["type"])}" '
-                f'name="{conditional_escape(widget["name"])}"{value}{_attributes(widget["attrs"])}>'
+                f'<input type="{escape(widget["type"])}" '
+                f'name="{escape(widget["name"])}"{value}{_attributes(widget["attrs"])}>'
             )
         if template_name == self.SELECT and not any(group for group, *_ in widget["optgroups"]):
             options = "".join(
-                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                f'\n  <option value="{escape(str(option["value"]))}"'
+                f"{_attributes(option['attrs'])}>{escape(option['label'])}</option>\n"
                 for _group, options, _index in widget["optgroups"]
                 for option in options
             )
             return mark_safe(  # noqa: S308 - every value is escaped
-                f'<select name="{conditional_escape(widget["name"])}"'
+                f'<select name="{escape(widget["name"])}"'
                 f"{_attributes(widget['attrs'])}>{options}\n</select>"
             )
         return super().render(template_name, context, request)
@@ -457,13 +456,13 @@ def answer_input_texts() -> dict[str, str]:
 def _input_errors(prefix: str, name: str, messages: list) -> str:
     if not messages:
         return ""
-    items = "".join(f'<p class="mb-0">{conditional_escape(m)}</p>' for m in messages)
+    items = "".join(f'<p class="mb-0">{escape(m)}</p>' for m in messages)
     return f'<div class="invalid-feedback d-block" id="id_{prefix}-{name}_error">{items}</div>\n'
 
 
 def _textarea(fields: dict, name: str, rows: int, maxlength: int, texts: dict) -> str:
     """A labelled textarea with its errors and help text, as Django's widgets would draw it."""
-    prefix, messages = conditional_escape(fields["prefix"]), fields["errors"][name]
+    prefix, messages = escape(fields["prefix"]), fields["errors"][name]
     field_id = f"id_{prefix}-{name}"
     described = [f"{field_id}_error"] if messages else []
     help_text = texts.get(f"{name}_help")
@@ -475,13 +474,13 @@ def _textarea(fields: dict, name: str, rows: int, maxlength: int, texts: dict) -
     textarea = (
         f'<textarea name="{prefix}-{name}" cols="40" rows="{rows}" class="form-control"'
         f'{attributes} maxlength="{maxlength}" id="{field_id}">'
-        f"{conditional_escape(fields[name])}</textarea>"
+        f"{escape(fields[name])}</textarea>"
     )
     if help_text:
-        help_text = conditional_escape(help_text)
+        help_text = escape(help_text)
         textarea += f'\n<div class="form-text" id="{field_id}_helptext">{help_text}</div>'
     return (
-        f'<label class="form-label" for="{field_id}">{conditional_escape(texts[name])}</label>\n'
+        f'<label class="form-label" for="{field_id}">{escape(texts[name])}</label>\n'
         f"{_input_errors(prefix, name, messages)}{textarea}"
     )
 
@@ -493,23 +492,23 @@ def answer_inputs_html(question, fields: dict, texts: dict[str, str]) -> SafeStr
     14 questions of 9 inputs each, and Django's template engine spent most of the page's time
     on their translation tags and variable lookups.
     """
-    prefix, key = conditional_escape(fields["prefix"]), conditional_escape(question.key)
+    prefix, key = escape(fields["prefix"]), escape(question.key)
     errors = fields["errors"]
     rating_attributes = ""
     if errors["rating"]:
         rating_attributes = f' aria-describedby="id_{prefix}-rating_error" aria-invalid="true"'
     choices = "".join(
         '<div class="form-check form-check-inline rating-option">'
-        f'<input type="radio" name="{prefix}-rating" value="{conditional_escape(c["value"])}" '
+        f'<input type="radio" name="{prefix}-rating" value="{escape(c["value"])}" '
         f'class="form-check-input" id="id_{prefix}-rating_{i}"{" checked" if c["checked"] else ""}>'
         f'<label class="form-check-label" for="id_{prefix}-rating_{i}">'
-        f"{conditional_escape(c['label'])}</label></div>\n"
+        f"{escape(c['label'])}</label></div>\n"
         for i, c in enumerate(fields["choices"])
     )
-    rating_for = conditional_escape(texts["rating_for"] % {"key": question.key})
+    rating_for = escape(texts["rating_for"] % {"key": question.key})
     when_na = "" if fields["rating"] == "not_applicable" else " when-na"
     hidden = "" if question.na_allowed else "hidden"
-    revision, seen = conditional_escape(fields["revision"]), conditional_escape(fields["seen"])
+    revision, seen = escape(fields["revision"]), escape(fields["seen"])
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<div class="rating" role="radiogroup" aria-labelledby="q-{key}-rating-label"'
         f"{rating_attributes}>\n"
