@@ -123,8 +123,9 @@ def _note(label: str, html: str) -> str:
 
 
 def action_items_html(items: list[dict]) -> SafeString:
-    """The action plan's items (reports.action_plan), each with its form's fields when it has
-    one (`item["form"]`, an ActionForm) and its planned action in words otherwise."""
+    """The action plan's items (reports.action_plan), each with its form's inputs when it has
+    them (`item["inputs"]`, forms.action_inputs_html) and its planned action in words
+    otherwise."""
     blocking = f'<span class="badge text-bg-danger">{escape(_("Blocking"))}</span> '
     critical = f'<span class="badge text-bg-light border">{escape(_("Critical"))}</span> '
     rating, met, aim = escape(_("Rating:")), escape(_("Met.")), escape(_("Evidence to aim for:"))
@@ -134,7 +135,6 @@ def action_items_html(items: list[dict]) -> SafeString:
         escape(_("Status")),
         escape(_("Not planned")),
     )
-    labels: dict[str, str] = {}  # the form fields' labels, translated once
     parts = []
     for item in items:
         key = escape(item["key"])
@@ -146,20 +146,8 @@ def action_items_html(items: list[dict]) -> SafeString:
             if item["evidence"] and item["rating"]:
                 wanted = escape("; ".join(item["evidence"]))
                 step += f' <span class="text-body-secondary">{aim} {wanted}.</span>'
-        form = item["form"]
-        if form is not None:
-            fields = "".join(
-                '\n    <div class="col-md-4">\n'
-                f'      <label class="form-label small" for="{escape(field.id_for_label)}">'
-                f"{labels.setdefault(field.name, escape(field.label))}</label>\n"
-                f"      {field}\n      "
-                + "".join(
-                    f'<p class="invalid-feedback d-block">{escape(e)}</p>' for e in field.errors
-                )
-                + "\n    </div>"
-                for field in form
-            )
-            plan = f'<div class="row g-2">{fields}\n  </div>'
+        if item["inputs"] is not None:
+            plan = item["inputs"]
         else:
             action = item["action"]
             when = date_format(item["due_date"], "j M Y") if item["due_date"] else ""
