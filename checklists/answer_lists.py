@@ -1,5 +1,6 @@
 """Long lists of questions with their answers, drawn in Python: the review page's table, the
-report's appendix (the report preview and the PDF share it) and the action plan's items.
+report's gaps, appendix and action table (the report preview and the PDF share them) and the
+action plan's items.
 
 Each shows up to 60 questions with a dozen values each. Django's template engine spent
 several milliseconds a page on them, as each variable lookup, filter and translation tag
@@ -122,6 +123,108 @@ def _note(label: str, html: str) -> str:
     return f'\n    <p class="appendix-note"><em>{label}</em> {html}</p>'
 
 
+def gap_cards_html(gaps: list[dict]) -> SafeString:
+    """The report's cards of blocking gaps (selectors.assessment_gaps): each question with its
+    flags, its rating, whether evidence is recorded and what good looks like."""
+    critical = f'<span class="badge badge-critical">{escape(_("Critical"))}</span>'
+    rating, evidence, good = _card_headings()
+    not_answered = escape(_("Not answered"))
+    recorded, none_recorded = escape(_("Recorded")), escape(_("None recorded"))
+    cards = []
+    for gap in gaps:
+        flags = "".join(
+            f'<span class="badge flag-{escape(flag["key"])}">{escape(flag["label"])}</span> '
+            for flag in gap["flag_items"]
+        )
+        facts = (
+            f"{rating}{escape(gap['rating_label']) or not_answered}</td></tr>\n"
+            f"{evidence}{recorded if gap['has_evidence'] else none_recorded}</td></tr>\n"
+            f"{good}{escape(gap['good'])}</td></tr>"
+        )
+        cards.append(_card("gap-card", gap, flags + critical, facts))
+    return mark_safe("".join(cards))  # noqa: S308 - every value above is escaped
+
+
+def condition_cards_html(conditions: list[dict]) -> SafeString:
+    """The report's cards of the other unmet critical questions (selectors.assessment_summary's
+    conditions): each with its rating and what good looks like."""
+    critical = f'<span class="badge badge-critical">{escape(_("Critical"))}</span>'
+    rating, _evidence, good = _card_headings()
+    cards = [
+        _card(
+            "gap-card condition-card",
+            condition,
+            critical,
+            f"{rating}{escape(condition['rating_label'])}</td></tr>\n"
+            f"{good}{escape(condition['good'])}</td></tr>",
+        )
+        for condition in conditions
+    ]
+    return mark_safe("".join(cards))  # noqa: S308 - every value above is escaped
+
+
+def _card_headings() -> tuple[str, str, str]:
+    return tuple(
+        f'      <tr><th scope="row">{escape(heading)}</th><td>'
+        for heading in (_("Current rating"), _("Evidence"), _("What good looks like"))
+    )
+
+
+def _card(classes: str, gap: dict, badges: str, facts: str) -> str:
+    return (
+        f'\n  <div class="{classes}">\n'
+        f'    <p class="gap-head"><span class="gap-key">{escape(gap["key"])}</span> {badges}</p>\n'
+        f'    <p class="gap-question">{escape(gap["text"])}</p>\n'
+        f'    <table class="gap-facts">\n{facts}\n    </table>\n  </div>\n  '
+    )
+
+
+def gap_rows_html(gaps: list[dict]) -> SafeString:
+    """The rows of the report's table of the gaps that do not block: question, flags, rating."""
+    not_answered = escape(_("Not answered"))
+    rows = [
+        f"<tr><td><strong>{escape(gap['key'])}</strong> {escape(gap['text'])}</td>"
+        f"<td>{', '.join(escape(flag['label']) for flag in gap['flag_items'])}</td>"
+        f"<td>{escape(gap['rating_label']) or not_answered}</td></tr>"
+        for gap in gaps
+    ]
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+
+
+def action_rows_html(items: list[dict]) -> SafeString:
+    """The rows of the report's action plan table (reports.action_plan): each question with its
+    rating, the next step, and the planned action's owner, due date and status."""
+    blocking = f' · <span class="nowrap">{escape(_("blocking gap"))}</span>'
+    critical = f" · {escape(_('critical'))}"
+    met, aim = escape(_("Met.")), escape(_("Evidence to aim for:"))
+    not_planned = escape(_("Not planned"))
+    rows = []
+    for item in items:
+        if item["met"]:
+            step = met
+        else:
+            step = escape(item["next_step"])
+            if item["evidence"] and item["rating"]:
+                wanted = "; ".join(escape(e) for e in item["evidence"])
+                step += f' <span class="muted">{aim} {wanted}.</span>'
+        action = item["action"]
+        when = date_format(item["due_date"], "j M Y") if item["due_date"] else ""
+        row_class = ' class="is-blocking"' if item["blocking"] else ""
+        badge = blocking if item["blocking"] else critical if item["critical"] else ""
+        rows.append(
+            f"\n      <tr{row_class}>\n"
+            f"        <td><strong>{escape(item['key'])}</strong> {escape(item['text'])}<br>"
+            f'<span class="muted"><span class="nowrap">{escape(item["rating_label"])}</span>'
+            f"{badge}</span></td>\n"
+            f"        <td>{step}</td>\n"
+            f"        <td>{escape(item['owner'] or NONE)}</td>\n"
+            f"        <td>{escape(when or NONE)}</td>\n"
+            f"        <td>{escape(item['status_label']) if action else not_planned}</td>\n"
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+
+
 def action_items_html(items: list[dict]) -> SafeString:
     """The action plan's items (reports.action_plan), each with its form's inputs when it has
     them (`item["inputs"]`, forms.action_inputs_html) and its planned action in words
@@ -154,7 +257,7 @@ def action_items_html(items: list[dict]) -> SafeString:
             plan = (
                 f'<p class="small mb-0">{owner}: {escape(item["owner"] or NONE)} · '
                 f"{due}: {escape(when or NONE)} · {status}: "
-                f"{escape(action.get_status_display()) if action else not_planned}</p>"
+                f"{escape(item['status_label']) if action else not_planned}</p>"
             )
         parts.append(
             f'\n<section class="action-item{" blocking" if item["blocking"] else ""}" '

@@ -450,6 +450,8 @@ def action_plan(state, gaps: list[dict]) -> tuple[list[dict], list]:
     from .models import Action
 
     planned = {a.question_id: a for a in Action.objects.filter(assessment=state.assessment)}
+    # Each label translated once per plan: get_status_display() translates every choice.
+    statuses = {key: str(label) for key, label in Action.Status.choices}
     met_rating = met_ratings(state.assessment.checklist.scoring)
     met = {q.key for q in state.questions if q.rating in met_rating}
     gap_keys = {gap["key"]: gap for gap in gaps}
@@ -495,6 +497,7 @@ def action_plan(state, gaps: list[dict]) -> tuple[list[dict], list]:
                 # Looked up through `action` in templates, a missing action is a slow lookup.
                 "owner": action.owner if action else "",
                 "due_date": action.due_date if action else None,
+                "status_label": statuses.get(action.status, action.status) if action else "",
                 "rank": urgency,
             }
         )
@@ -535,6 +538,7 @@ def assessment_report_context(
         "document_language": checklist.language,
         "section_chart_title": _("Score by section"),
         "principle_chart_title": _("Score by WEST principle"),
+        "legend": version_fragment(checklist, "checklists/report/_legend.html"),
         "method": version_fragment(checklist, "checklists/report/_method.html"),
     }
 
