@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .models import ChecklistVersion, Question, Section
+from .scoring import QuestionInput
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,21 @@ class Catalog:
     @property
     def questions(self) -> tuple[QuestionInfo, ...]:
         return tuple(q for s in self.sections for q in s.questions)
+
+    @cached_property
+    def scoring_questions(self) -> tuple[QuestionInput, ...]:
+        """The questions as scoring reads them, in the checklist's order: the same for every
+        assessment of the version, so made once."""
+        return tuple(
+            QuestionInput(
+                key=q.key,
+                section=q.section_key,
+                principles=q.principles,
+                flags=q.flags,
+                critical=q.critical,
+            )
+            for q in self.questions
+        )
 
 
 _catalogs: dict[tuple, Catalog] = {}

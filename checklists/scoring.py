@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -276,9 +277,10 @@ def score_assessment(
     }
 
     overall = _Tally()
-    sections: dict[str, _Tally] = {}
-    principles: dict[str, _Tally] = {}
-    flags: dict[str, _Tally] = {flag: _Tally() for flag in gate_flags}
+    # A group's tally is made when its first question comes, not for every question of it.
+    sections: defaultdict[str, _Tally] = defaultdict(_Tally)
+    principles: defaultdict[str, _Tally] = defaultdict(_Tally)
+    flags: defaultdict[str, _Tally] = defaultdict(_Tally, {flag: _Tally() for flag in gate_flags})
     unanswered: list[str] = []
     unmet_critical: list[str] = []
     gaps: list[Gap] = []
@@ -295,9 +297,9 @@ def score_assessment(
         # dict.fromkeys: a principle or flag listed twice still counts once.
         groups = [
             overall,
-            sections.setdefault(question.section, _Tally()),
-            *(principles.setdefault(key, _Tally()) for key in dict.fromkeys(question.principles)),
-            *(flags.setdefault(key, _Tally()) for key in dict.fromkeys(question.flags)),
+            sections[question.section],
+            *(principles[key] for key in dict.fromkeys(question.principles)),
+            *(flags[key] for key in dict.fromkeys(question.flags)),
         ]
         for group in groups:
             group.total += 1

@@ -16,7 +16,7 @@ from .catalog import QuestionInfo, SectionInfo, catalog, checklist_version
 from .content import evaluate_condition
 from .links import url_maker
 from .models import Answer, Assessment, Membership, Project, User
-from .scoring import NOT_APPLICABLE, QuestionInput, Result, answer_counts, score_assessment
+from .scoring import NOT_APPLICABLE, Result, answer_counts, score_assessment
 
 
 class QuestionState:
@@ -251,19 +251,8 @@ def assessment_state(assessment: Assessment, *, answerers: bool = True) -> Asses
     profile = assessment.profile
     labels = rating_labels(content.document["scoring"])
     sections = [_section_state(info, answers, profile, labels) for info in content.sections]
-    inputs = [
-        QuestionInput(
-            key=q.key,
-            section=q.section_key,
-            principles=q.principles,
-            flags=q.flags,
-            critical=q.critical,
-        )
-        for section in sections
-        for q in section.questions
-    ]
     ratings = {q.key: q.rating for section in sections for q in section.questions}
-    result = score_assessment(content.document["scoring"], inputs, ratings)
+    result = score_assessment(content.document["scoring"], content.scoring_questions, ratings)
     return AssessmentState(assessment=assessment, sections=sections, result=result)
 
 
