@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from django.utils import formats
@@ -86,7 +87,7 @@ class Score:
         if self.possible_exact is None:
             object.__setattr__(self, "possible_exact", _exact(self.possible))
 
-    @property
+    @cached_property  # read for the verdict, the reasons and every chart's bar
     def exact_percent(self) -> Fraction | None:
         if not self.possible_exact or self.earned_exact is None:
             return None
