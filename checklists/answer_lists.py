@@ -179,21 +179,32 @@ def _card(classes: str, gap: dict, badges: str, facts: str) -> str:
     )
 
 
-def gap_rows_html(gaps: list[dict]) -> SafeString:
-    """The rows of the report's table of the gaps that do not block: question, flags, rating."""
+def gap_table_html(gaps: list[dict]) -> SafeString:
+    """The report's table of the gaps that do not block, with its heading: each question with
+    its flags and rating."""
     not_answered = escape(_("Not answered"))
-    rows = [
+    rows = "".join(
         f"<tr><td><strong>{escape(gap['key'])}</strong> {escape(gap['text'])}</td>"
         f"<td>{', '.join(escape(flag['label']) for flag in gap['flag_items'])}</td>"
         f"<td>{escape(gap['rating_label']) or not_answered}</td></tr>"
         for gap in gaps
-    ]
-    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+    )
+    heads = "".join(
+        f'<th scope="col">{escape(heading)}</th>'
+        for heading in (_("Question"), _("Flags"), _("Rating"))
+    )
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<h3 class="sub-title">{escape(_("Other gaps in remedy, consent and privacy"))}</h3>\n'
+        '  <table class="data-table gap-table">\n'
+        f"    <thead><tr>{heads}</tr></thead>\n"
+        f"    <tbody>{rows}</tbody>\n  </table>"
+    )
 
 
-def action_rows_html(items: list[dict]) -> SafeString:
-    """The rows of the report's action plan table (reports.action_plan): each question with its
-    rating, the next step, and the planned action's owner, due date and status."""
+def action_table_html(items: list[dict]) -> SafeString:
+    """The report's action plan (reports.action_plan) as a table, with the sentence that
+    introduces it: each question with its rating, the next step, and the planned action's owner,
+    due date and status."""
     blocking = f' · <span class="nowrap">{escape(_("blocking gap"))}</span>'
     critical = f" · {escape(_('critical'))}"
     met, aim = escape(_("Met.")), escape(_("Evidence to aim for:"))
@@ -222,7 +233,28 @@ def action_rows_html(items: list[dict]) -> SafeString:
             f"        <td>{escape(item['status_label']) if action else not_planned}</td>\n"
             "      </tr>\n    "
         )
-    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+    heads = "".join(
+        f'<th scope="col">{escape(heading)}</th>'
+        for heading in (
+            _("Question"),
+            _("Recommended next step"),
+            _("Owner"),
+            _("Due"),
+            _("Status"),
+        )
+    )
+    intro = _(
+        "Every applicable question that is not yet met, most urgent first: blocking gaps, then "
+        "the other critical questions, the other gaps in remedy, consent and privacy, and the "
+        "rest."
+    )
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f"<p>{escape(intro)}</p>\n"
+        f'  <div class="table-scroll" tabindex="0" role="group" aria-label="{escape(_("Action plan"))}">'
+        '<table class="data-table action-table">\n'
+        f"    <thead><tr>{heads}</tr></thead>\n"
+        f"    <tbody>\n    {''.join(rows)}\n    </tbody>\n  </table></div>"
+    )
 
 
 def action_items_html(items: list[dict]) -> SafeString:

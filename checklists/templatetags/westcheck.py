@@ -79,15 +79,15 @@ def condition_cards(conditions):
 
 
 @register.simple_tag
-def gap_rows(gaps):
-    """The rows of the report's table of the other gaps: {% gap_rows other_gaps %}."""
-    return answer_lists.gap_rows_html(gaps)
+def gap_table(gaps):
+    """The report's table of the other gaps: {% gap_table other_gaps %}."""
+    return answer_lists.gap_table_html(gaps)
 
 
 @register.simple_tag
-def action_rows(items):
-    """The rows of the report's action plan table: {% action_rows actions %}."""
-    return answer_lists.action_rows_html(items)
+def action_table(items):
+    """The report's action plan table: {% action_table actions %}."""
+    return answer_lists.action_table_html(items)
 
 
 @register.simple_tag
