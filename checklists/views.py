@@ -721,15 +721,7 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, VIEW)
     # A page shows the answers as they are now: no report date, unlike a PDF.
     context = {**assessment_report_context(assessment), "generated_at": None}
-    return render(
-        request,
-        "checklists/report_preview.html",
-        {
-            "assessment": assessment,
-            "project": assessment.project,
-            "report": render_to_string("checklists/report/_body.html", context),
-        },
-    )
+    return render(request, "checklists/report_preview.html", context)
 
 
 @login_required
