@@ -1,5 +1,6 @@
 """Long lists of questions with their answers, drawn in Python: the review page's table, the
-report's appendix (the report preview and the PDF share it) and the action plan's items.
+report's gaps, appendix and action table (the report preview and the PDF share them) and the
+action plan's items.
 
 Each shows up to 60 questions with a dozen values each. Django's template engine spent
 several milliseconds a page on them, as each variable lookup, filter and translation tag
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import unicodedata
 
-from django.template.defaultfilters import linebreaksbr, truncatechars
+from django.template.defaultfilters import truncatechars
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape as escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from .markup import escape, lines
 
 NONE = "\N{EN DASH}"  # in place of an owner or a due date not given
 
@@ -93,9 +95,9 @@ def appendix_html(sections) -> SafeString:
             notes = ""
             answer = q.answer
             if answer and answer.na_justification:
-                notes += _note(why, linebreaksbr(answer.na_justification))
+                notes += _note(why, lines(answer.na_justification))
             if answer and answer.evidence_note:
-                notes += _note(evidence, linebreaksbr(answer.evidence_note))
+                notes += _note(evidence, lines(answer.evidence_note))
             if answer and answer.evidence_links:
                 notes += _note(
                     links,
@@ -121,9 +123,144 @@ def _note(label: str, html: str) -> str:
     return f'\n    <p class="appendix-note"><em>{label}</em> {html}</p>'
 
 
+def gap_cards_html(gaps: list[dict]) -> SafeString:
+    """The report's cards of blocking gaps (selectors.assessment_gaps): each question with its
+    flags, its rating, whether evidence is recorded and what good looks like."""
+    critical = f'<span class="badge badge-critical">{escape(_("Critical"))}</span>'
+    rating, evidence, good = _card_headings()
+    not_answered = escape(_("Not answered"))
+    recorded, none_recorded = escape(_("Recorded")), escape(_("None recorded"))
+    cards = []
+    for gap in gaps:
+        flags = "".join(
+            f'<span class="badge flag-{escape(flag["key"])}">{escape(flag["label"])}</span> '
+            for flag in gap["flag_items"]
+        )
+        facts = (
+            f"{rating}{escape(gap['rating_label']) or not_answered}</td></tr>\n"
+            f"{evidence}{recorded if gap['has_evidence'] else none_recorded}</td></tr>\n"
+            f"{good}{escape(gap['good'])}</td></tr>"
+        )
+        cards.append(_card("gap-card", gap, flags + critical, facts))
+    return mark_safe("".join(cards))  # noqa: S308 - every value above is escaped
+
+
+def condition_cards_html(conditions: list[dict]) -> SafeString:
+    """The report's cards of the other unmet critical questions (selectors.assessment_summary's
+    conditions): each with its rating and what good looks like."""
+    critical = f'<span class="badge badge-critical">{escape(_("Critical"))}</span>'
+    rating, _evidence, good = _card_headings()
+    cards = [
+        _card(
+            "gap-card condition-card",
+            condition,
+            critical,
+            f"{rating}{escape(condition['rating_label'])}</td></tr>\n"
+            f"{good}{escape(condition['good'])}</td></tr>",
+        )
+        for condition in conditions
+    ]
+    return mark_safe("".join(cards))  # noqa: S308 - every value above is escaped
+
+
+def _card_headings() -> tuple[str, str, str]:
+    return tuple(
+        f'      <tr><th scope="row">{escape(heading)}</th><td>'
+        for heading in (_("Current rating"), _("Evidence"), _("What good looks like"))
+    )
+
+
+def _card(classes: str, gap: dict, badges: str, facts: str) -> str:
+    return (
+        f'\n  <div class="{classes}">\n'
+        f'    <p class="gap-head"><span class="gap-key">{escape(gap["key"])}</span> {badges}</p>\n'
+        f'    <p class="gap-question">{escape(gap["text"])}</p>\n'
+        f'    <table class="gap-facts">\n{facts}\n    </table>\n  </div>\n  '
+    )
+
+
+def gap_table_html(gaps: list[dict]) -> SafeString:
+    """The report's table of the gaps that do not block, with its heading: each question with
+    its flags and rating."""
+    not_answered = escape(_("Not answered"))
+    rows = "".join(
+        f"<tr><td><strong>{escape(gap['key'])}</strong> {escape(gap['text'])}</td>"
+        f"<td>{', '.join(escape(flag['label']) for flag in gap['flag_items'])}</td>"
+        f"<td>{escape(gap['rating_label']) or not_answered}</td></tr>"
+        for gap in gaps
+    )
+    heads = "".join(
+        f'<th scope="col">{escape(heading)}</th>'
+        for heading in (_("Question"), _("Flags"), _("Rating"))
+    )
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<h3 class="sub-title">{escape(_("Other gaps in remedy, consent and privacy"))}</h3>\n'
+        '  <table class="data-table gap-table">\n'
+        f"    <thead><tr>{heads}</tr></thead>\n"
+        f"    <tbody>{rows}</tbody>\n  </table>"
+    )
+
+
+def action_table_html(items: list[dict]) -> SafeString:
+    """The report's action plan (reports.action_plan) as a table, with the sentence that
+    introduces it: each question with its rating, the next step, and the planned action's owner,
+    due date and status."""
+    blocking = f' · <span class="nowrap">{escape(_("blocking gap"))}</span>'
+    critical = f" · {escape(_('critical'))}"
+    met, aim = escape(_("Met.")), escape(_("Evidence to aim for:"))
+    not_planned = escape(_("Not planned"))
+    rows = []
+    for item in items:
+        if item["met"]:
+            step = met
+        else:
+            step = escape(item["next_step"])
+            if item["evidence"] and item["rating"]:
+                wanted = "; ".join(escape(e) for e in item["evidence"])
+                step += f' <span class="muted">{aim} {wanted}.</span>'
+        action = item["action"]
+        when = date_format(item["due_date"], "j M Y") if item["due_date"] else ""
+        row_class = ' class="is-blocking"' if item["blocking"] else ""
+        badge = blocking if item["blocking"] else critical if item["critical"] else ""
+        rows.append(
+            f"\n      <tr{row_class}>\n"
+            f"        <td><strong>{escape(item['key'])}</strong> {escape(item['text'])}<br>"
+            f'<span class="muted"><span class="nowrap">{escape(item["rating_label"])}</span>'
+            f"{badge}</span></td>\n"
+            f"        <td>{step}</td>\n"
+            f"        <td>{escape(item['owner'] or NONE)}</td>\n"
+            f"        <td>{escape(when or NONE)}</td>\n"
+            f"        <td>{escape(item['status_label']) if action else not_planned}</td>\n"
+            "      </tr>\n    "
+        )
+    heads = "".join(
+        f'<th scope="col">{escape(heading)}</th>'
+        for heading in (
+            _("Question"),
+            _("Recommended next step"),
+            _("Owner"),
+            _("Due"),
+            _("Status"),
+        )
+    )
+    intro = _(
+        "Every applicable question that is not yet met, most urgent first: blocking gaps, then "
+        "the other critical questions, the other gaps in remedy, consent and privacy, and the "
+        "rest."
+    )
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f"<p>{escape(intro)}</p>\n"
+        f'  <div class="table-scroll" tabindex="0" role="group" aria-label="{escape(_("Action plan"))}">'
+        '<table class="data-table action-table">\n'
+        f"    <thead><tr>{heads}</tr></thead>\n"
+        f"    <tbody>\n    {''.join(rows)}\n    </tbody>\n  </table></div>"
+    )
+
+
 def action_items_html(items: list[dict]) -> SafeString:
-    """The action plan's items (reports.action_plan), each with its form's fields when it has
-    one (`item["form"]`, an ActionForm) and its planned action in words otherwise."""
+    """The action plan's items (reports.action_plan), each with its form's inputs when it has
+    them (`item["inputs"]`, forms.action_inputs_html) and its planned action in words
+    otherwise."""
     blocking = f'<span class="badge text-bg-danger">{escape(_("Blocking"))}</span> '
     critical = f'<span class="badge text-bg-light border">{escape(_("Critical"))}</span> '
     rating, met, aim = escape(_("Rating:")), escape(_("Met.")), escape(_("Evidence to aim for:"))
@@ -133,7 +270,6 @@ def action_items_html(items: list[dict]) -> SafeString:
         escape(_("Status")),
         escape(_("Not planned")),
     )
-    labels: dict[str, str] = {}  # the form fields' labels, translated once
     parts = []
     for item in items:
         key = escape(item["key"])
@@ -145,27 +281,15 @@ def action_items_html(items: list[dict]) -> SafeString:
             if item["evidence"] and item["rating"]:
                 wanted = escape("; ".join(item["evidence"]))
                 step += f' <span class="text-body-secondary">{aim} {wanted}.</span>'
-        form = item["form"]
-        if form is not None:
-            fields = "".join(
-                '\n    <div class="col-md-4">\n'
-                f'      <label class="form-label small" for="{escape(field.id_for_label)}">'
-                f"{labels.setdefault(field.name, escape(field.label))}</label>\n"
-                f"      {field}\n      "
-                + "".join(
-                    f'<p class="invalid-feedback d-block">{escape(e)}</p>' for e in field.errors
-                )
-                + "\n    </div>"
-                for field in form
-            )
-            plan = f'<div class="row g-2">{fields}\n  </div>'
+        if item["inputs"] is not None:
+            plan = item["inputs"]
         else:
             action = item["action"]
             when = date_format(item["due_date"], "j M Y") if item["due_date"] else ""
             plan = (
                 f'<p class="small mb-0">{owner}: {escape(item["owner"] or NONE)} · '
                 f"{due}: {escape(when or NONE)} · {status}: "
-                f"{escape(action.get_status_display()) if action else not_planned}</p>"
+                f"{escape(item['status_label']) if action else not_planned}</p>"
             )
         parts.append(
             f'\n<section class="action-item{" blocking" if item["blocking"] else ""}" '

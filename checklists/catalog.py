@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from .models import ChecklistVersion, Question, Section
+from .scoring import QuestionInput
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,21 @@ class Catalog:
         """(question pk, applies_if) of the questions that apply to some projects only: the
         only ones that a project's profile can set aside."""
         return tuple((q.pk, q.applies_if) for q in self.questions if q.applies_if)
+
+    @cached_property
+    def scoring_questions(self) -> tuple[QuestionInput, ...]:
+        """The questions as scoring reads them, in the checklist's order: the same for every
+        assessment of the version, so made once."""
+        return tuple(
+            QuestionInput(
+                key=q.key,
+                section=q.section_key,
+                principles=q.principles,
+                flags=q.flags,
+                critical=q.critical,
+            )
+            for q in self.questions
+        )
 
 
 _catalogs: dict[tuple, Catalog] = {}

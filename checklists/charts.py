@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+
+from .markup import escape
 
 # The site's colours; the bar colour has over 7:1 contrast on white.
 TRACK = "#e3ecec"
@@ -127,19 +128,25 @@ def rating_code(value: str | None) -> str:
 def heatmap_rows_html(sections) -> SafeString:
     """A table row per section (selectors.SectionState) with a cell per question: its rating
     as a colour and a code, its rating's name as the cell's title, critical questions starred."""
-    codes: dict[str, str] = {}  # each translated once per heat map
+    # What a cell shows of its rating (class, title and code), drawn once per rating and heat map.
+    ratings: dict[tuple[str, str], tuple[str, str, str]] = {}
     rows = []
     for section in sections:
         cells = []
         for q in section.questions:
             rating = q.rating or ""
-            if rating not in codes:
-                codes[rating] = escape(rating_code(rating))
+            shown = ratings.get((rating, q.rating_label))
+            if shown is None:
+                shown = ratings[rating, q.rating_label] = (
+                    escape(rating or "none"),
+                    escape(q.rating_label),
+                    escape(rating_code(rating)),
+                )
+            css, title, code = shown
             star, critical = ("*", " is-critical") if q.critical else ("", "")
             cells.append(
-                f'<span class="cell rating-{escape(rating or "none")}{critical}" '
-                f'title="{escape(q.rating_label)}">{escape(q.key)}{star}'
-                f"<small>{codes[rating]}</small></span>"
+                f'<span class="cell rating-{css}{critical}" title="{title}">{escape(q.key)}{star}'
+                f"<small>{code}</small></span>"
             )
         rows.append(
             f'\n      <tr><th scope="row">{escape(section.key)}. {escape(section.title)}</th>\n'

@@ -6,7 +6,6 @@ import json
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
-from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .accounts import normalise_email
 from .answer_rules import NOT_APPLICABLE, AnswerValue, parse_links, problems
+from .markup import escape
 from .models import (
     Action,
     Answer,
@@ -322,53 +322,7 @@ class AnswerForm(forms.Form):
         return answer_fingerprint(*self.values()) != self.cleaned_data.get("seen")
 
 
-def _attributes(attrs: dict) -> str:
-    """HTML attributes as django/forms/widgets/attrs.html writes them."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        + ("" if value is True else f'="{conditional_escape(str(value))}"')
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class PlainWidgetRenderer(DjangoTemplates):
-    """Django's form renderer, drawing text, date and select widgets without the template engine.
-
-    Each widget is a small template with includes, rendered anew for every field: on the action
-    plan, a form for each gap, they took most of the page's time. The markup is that of Django's
-    own templates, written out from the same widget context; other widgets use the templates.
-    """
-
-    INPUTS = frozenset({"django/forms/widgets/text.html", "django/forms/widgets/date.html"})
-    SELECT = "django/forms/widgets/select.html"
-
-    def render(self, template_name, context, request=None):
-        widget = context.get("widget")
-        if template_name in self.INPUTS:
-            value = widget["value"]
-            value = "" if value is None else f' value="{conditional_escape(str(value))}"'
-            return mark_safe(  # noqa: S308 - every value is escaped
-                f'<input type="{conditional_escape(widget["type"])}" '
-                f'name="{conditional_escape(widget["name"])}"{value}{_attributes(widget["attrs"])}>'
-            )
-        if template_name == self.SELECT and not any(group for group, *_ in widget["optgroups"]):
-            options = "".join(
-                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                for _group, options, _index in widget["optgroups"]
-                for option in options
-            )
-            return mark_safe(  # noqa: S308 - every value is escaped
-                f'<select name="{conditional_escape(widget["name"])}"'
-                f"{_attributes(widget['attrs'])}>{options}\n</select>"
-            )
-        return super().render(template_name, context, request)
-
-
 class ActionForm(forms.Form):
-    default_renderer = PlainWidgetRenderer()
-
     owner = forms.CharField(label=_("Owner"), max_length=200, required=False)
     due_date = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -385,12 +339,102 @@ class ActionForm(forms.Form):
                 "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             )
 
+    @staticmethod
+    def initial_for(action) -> dict:
+        """What the form shows for a planned action (an Action), or for none."""
+        if action is None:
+            return {}
+        return {"owner": action.owner, "due_date": action.due_date, "status": action.status}
+
     def clean(self):
         data = super().clean()
         if not data.get("status") and (data.get("owner") or data.get("due_date")):
             # An owner or a date is a plan: it starts open.
             data["status"] = Action.Status.OPEN
         return data
+
+
+def _attributes(attrs: dict) -> str:
+    """HTML attributes as django/forms/widgets/attrs.html writes them."""
+    return "".join(
+        f" {escape(name)}" + ("" if value is True else f'="{escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def action_input_texts() -> list[dict]:
+    """ActionForm's fields as action_inputs_html draws them, in the current language: labels,
+    widgets and attributes of one unbound form, translated and escaped once per page rather
+    than once per action."""
+    return [
+        {
+            "name": name,
+            "label": escape(field.label),
+            "widget": field.widget,
+            "attributes": _attributes(field.widget.attrs),
+            "choices": [
+                ("" if value is None else str(value), escape(label))
+                for value, label in getattr(field.widget, "choices", ())
+            ],
+        }
+        for name, field in ActionForm().fields.items()
+    ]
+
+
+def action_inputs_html(prefix: str, values: dict, errors, texts: list[dict]) -> SafeString:
+    """One action's labelled inputs on the action plan, as Django's widget templates draw
+    ActionForm(prefix=prefix): its text and date inputs and its select, each with its errors.
+
+    `values` are what the fields show (the initial values of an unbound form, ActionForm's
+    initial_for; the data of a bound one), formatted by the widgets as Django formats them;
+    `errors` maps field names to messages. Written here rather than through BoundField and the
+    widgets, as the section page's inputs are (answer_inputs_html): building a form per action
+    and its widgets' contexts took most of the action plan's time.
+    """
+    prefix = escape(prefix)
+    cells = []
+    for field in texts:
+        name, widget = field["name"], field["widget"]
+        field_id = f"id_{prefix}-{name}"
+        messages = errors.get(name) or ()
+        # What BoundField adds to the widget's own attributes, in its order.
+        attributes = field["attributes"]
+        if messages:
+            attributes += f' aria-invalid="true" aria-describedby="{field_id}_error"'
+        attributes += f' id="{field_id}"'
+        value = widget.format_value(values.get(name))
+        if field["choices"]:
+            # format_value gives the selected values as strings; the first matching option
+            # is selected, as ChoiceWidget.optgroups selects it.
+            options, selected = [], False
+            for option, label in field["choices"]:
+                here = not selected and option in value
+                selected |= here
+                options.append(
+                    f'\n  <option value="{escape(option)}"{" selected" if here else ""}>'
+                    f"{label}</option>\n"
+                )
+            control = f'<select name="{prefix}-{name}"{attributes}>{"".join(options)}\n</select>'
+        else:
+            shown = "" if value is None else f' value="{escape(str(value))}"'
+            control = (
+                f'<input type="{escape(widget.input_type)}" name="{prefix}-{name}"'
+                f"{shown}{attributes}>"
+            )
+        feedback = "".join(f'<p class="invalid-feedback d-block">{escape(m)}</p>' for m in messages)
+        cells.append(
+            '\n    <div class="col-md-4">\n'
+            f'      <label class="form-label small" for="{field_id}">{field["label"]}</label>\n'
+            f"      {control}\n      {feedback}\n    </div>"
+        )
+    return mark_safe(f'<div class="row g-2">{"".join(cells)}\n  </div>')  # noqa: S308 - escaped
+
+
+def bound_action_inputs_html(form: ActionForm, texts: list[dict]) -> SafeString:
+    """action_inputs_html for a submitted form: what the person sent, with its errors."""
+    values = {name: form[name].value() for name in form.fields}
+    return action_inputs_html(form.prefix, values, form.errors, texts)
 
 
 class VerifyForm(forms.Form):
@@ -488,13 +532,13 @@ def answer_input_texts() -> dict[str, str]:
 def _input_errors(prefix: str, name: str, messages: list) -> str:
     if not messages:
         return ""
-    items = "".join(f'<p class="mb-0">{conditional_escape(m)}</p>' for m in messages)
+    items = "".join(f'<p class="mb-0">{escape(m)}</p>' for m in messages)
     return f'<div class="invalid-feedback d-block" id="id_{prefix}-{name}_error">{items}</div>\n'
 
 
 def _textarea(fields: dict, name: str, rows: int, maxlength: int, texts: dict) -> str:
     """A labelled textarea with its errors and help text, as Django's widgets would draw it."""
-    prefix, messages = conditional_escape(fields["prefix"]), fields["errors"][name]
+    prefix, messages = escape(fields["prefix"]), fields["errors"][name]
     field_id = f"id_{prefix}-{name}"
     described = [f"{field_id}_error"] if messages else []
     help_text = texts.get(f"{name}_help")
@@ -506,13 +550,13 @@ def _textarea(fields: dict, name: str, rows: int, maxlength: int, texts: dict) -
     textarea = (
         f'<textarea name="{prefix}-{name}" cols="40" rows="{rows}" class="form-control"'
         f'{attributes} maxlength="{maxlength}" id="{field_id}">'
-        f"{conditional_escape(fields[name])}</textarea>"
+        f"{escape(fields[name])}</textarea>"
     )
     if help_text:
-        help_text = conditional_escape(help_text)
+        help_text = escape(help_text)
         textarea += f'\n<div class="form-text" id="{field_id}_helptext">{help_text}</div>'
     return (
-        f'<label class="form-label" for="{field_id}">{conditional_escape(texts[name])}</label>\n'
+        f'<label class="form-label" for="{field_id}">{escape(texts[name])}</label>\n'
         f"{_input_errors(prefix, name, messages)}{textarea}"
     )
 
@@ -524,23 +568,23 @@ def answer_inputs_html(question, fields: dict, texts: dict[str, str]) -> SafeStr
     14 questions of 9 inputs each, and Django's template engine spent most of the page's time
     on their translation tags and variable lookups.
     """
-    prefix, key = conditional_escape(fields["prefix"]), conditional_escape(question.key)
+    prefix, key = escape(fields["prefix"]), escape(question.key)
     errors = fields["errors"]
     rating_attributes = ""
     if errors["rating"]:
         rating_attributes = f' aria-describedby="id_{prefix}-rating_error" aria-invalid="true"'
     choices = "".join(
         '<div class="form-check form-check-inline rating-option">'
-        f'<input type="radio" name="{prefix}-rating" value="{conditional_escape(c["value"])}" '
+        f'<input type="radio" name="{prefix}-rating" value="{escape(c["value"])}" '
         f'class="form-check-input" id="id_{prefix}-rating_{i}"{" checked" if c["checked"] else ""}>'
         f'<label class="form-check-label" for="id_{prefix}-rating_{i}">'
-        f"{conditional_escape(c['label'])}</label></div>\n"
+        f"{escape(c['label'])}</label></div>\n"
         for i, c in enumerate(fields["choices"])
     )
-    rating_for = conditional_escape(texts["rating_for"] % {"key": question.key})
+    rating_for = escape(texts["rating_for"] % {"key": question.key})
     when_na = "" if fields["rating"] == NOT_APPLICABLE else " when-na"
     hidden = "" if question.na_allowed else "hidden"
-    revision, seen = conditional_escape(fields["revision"]), conditional_escape(fields["seen"])
+    revision, seen = escape(fields["revision"]), escape(fields["seen"])
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<div class="rating" role="radiogroup" aria-labelledby="q-{key}-rating-label"'
         f"{rating_attributes}>\n"

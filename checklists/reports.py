@@ -26,6 +26,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -450,6 +451,9 @@ def action_plan(state, gaps: list[dict]) -> tuple[list[dict], list]:
     from .models import Action
 
     planned = {a.question_id: a for a in Action.objects.filter(assessment=state.assessment)}
+    # Each label translated once per plan: get_status_display() translates every choice.
+    statuses = {key: str(label) for key, label in Action.Status.choices}
+    next_step = functools.cache(_next_step)  # and each step once per rating
     met_rating = met_ratings(state.assessment.checklist.scoring)
     met = {q.key for q in state.questions if q.rating in met_rating}
     gap_keys = {gap["key"]: gap for gap in gaps}
@@ -489,18 +493,36 @@ def action_plan(state, gaps: list[dict]) -> tuple[list[dict], list]:
                 "critical": q.critical,
                 "flag_items": gap["flag_items"] if gap else [],
                 "met": is_met,
-                "next_step": "" if is_met else _next_step(q.rating),
+                "next_step": "" if is_met else next_step(q.rating),
                 "evidence": q.evidence,
                 "action": action,
                 # Looked up through `action` in templates, a missing action is a slow lookup.
                 "owner": action.owner if action else "",
                 "due_date": action.due_date if action else None,
+                "status_label": statuses.get(action.status, action.status) if action else "",
                 "rank": urgency,
             }
         )
     # Stable: within a rank, the checklist's order.
     items.sort(key=lambda item: item["rank"])
     return items, unanswered
+
+
+def _cover_lines(assessment, project) -> dict[str, str]:
+    """The cover's status and project lines. Written here rather than in the template, where a
+    date filter inside a translation block and three choice labels joined by filters were a
+    tenth of the time of the report's body."""
+    if assessment.submitted_at:
+        status = _("Submitted on %(when)s by %(who)s") % {
+            "when": date_format(timezone.localtime(assessment.submitted_at), "j F Y"),
+            "who": assessment.submitter_name or "\N{EN DASH}",
+        }
+    else:
+        status = assessment.get_status_display()
+    facts = [project.countries, project.get_sector_display(), project.get_stage_display()]
+    if project.channels:
+        facts.append(", ".join(project.get_channels_display()))
+    return {"status_line": status, "project_line": " · ".join(facts)}
 
 
 def assessment_report_context(
@@ -513,11 +535,13 @@ def assessment_report_context(
     state = state or assessment_state(assessment, answerers=False)
     summary = assessment_summary(state)
     checklist = assessment.checklist
+    project = assessment.project
     actions, unanswered = action_plan(state, summary["gaps"])
     digest = integrity_hash(state)
     return {
         "assessment": assessment,
-        "project": assessment.project,
+        "project": project,
+        **_cover_lines(assessment, project),
         "organisation": assessment.project.organisation,
         "checklist": checklist,
         "source": checklist.source,
@@ -535,6 +559,7 @@ def assessment_report_context(
         "document_language": checklist.language,
         "section_chart_title": _("Score by section"),
         "principle_chart_title": _("Score by WEST principle"),
+        "legend": version_fragment(checklist, "checklists/report/_legend.html"),
         "method": version_fragment(checklist, "checklists/report/_method.html"),
     }
 

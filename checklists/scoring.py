@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from django.utils import formats
@@ -85,7 +87,7 @@ class Score:
         if self.possible_exact is None:
             object.__setattr__(self, "possible_exact", _exact(self.possible))
 
-    @property
+    @cached_property  # read for the verdict, the reasons and every chart's bar
     def exact_percent(self) -> Fraction | None:
         if not self.possible_exact or self.earned_exact is None:
             return None
@@ -276,9 +278,10 @@ def score_assessment(
     }
 
     overall = _Tally()
-    sections: dict[str, _Tally] = {}
-    principles: dict[str, _Tally] = {}
-    flags: dict[str, _Tally] = {flag: _Tally() for flag in gate_flags}
+    # A group's tally is made when its first question comes, not for every question of it.
+    sections: defaultdict[str, _Tally] = defaultdict(_Tally)
+    principles: defaultdict[str, _Tally] = defaultdict(_Tally)
+    flags: defaultdict[str, _Tally] = defaultdict(_Tally, {flag: _Tally() for flag in gate_flags})
     unanswered: list[str] = []
     unmet_critical: list[str] = []
     gaps: list[Gap] = []
@@ -295,9 +298,9 @@ def score_assessment(
         # dict.fromkeys: a principle or flag listed twice still counts once.
         groups = [
             overall,
-            sections.setdefault(question.section, _Tally()),
-            *(principles.setdefault(key, _Tally()) for key in dict.fromkeys(question.principles)),
-            *(flags.setdefault(key, _Tally()) for key in dict.fromkeys(question.flags)),
+            sections[question.section],
+            *(principles[key] for key in dict.fromkeys(question.principles)),
+            *(flags[key] for key in dict.fromkeys(question.flags)),
         ]
         for group in groups:
             group.total += 1

@@ -2,14 +2,21 @@
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from checklists import catalog, services
+from checklists.forms import (
+    ActionForm,
+    action_input_texts,
+    action_inputs_html,
+    bound_action_inputs_html,
+)
 from checklists.models import Assessment, ChecklistVersion, Membership, Organisation
 from checklists.reports import assessment_report_pdf
 from checklists.selectors import assessment_state, integrity_hash
@@ -370,6 +377,38 @@ def test_action_plan_refuses_a_bad_date_and_saves_nothing(client, owner, gappy):
     assert response.status_code == 422
     assert "Enter a valid date." in response.text
     assert not gappy.actions.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "initial"),
+    [
+        (None, {}),
+        (None, {"owner": "O'Brien <team> & co", "due_date": date(2027, 3, 9), "status": "done"}),
+        (None, {"owner": "Ana", "due_date": None, "status": "open"}),
+        ({"a1.2-owner": "", "a1.2-due_date": "", "a1.2-status": ""}, {}),
+        ({"a1.2-owner": "x" * 201, "a1.2-due_date": "31/31/2026", "a1.2-status": "bogus"}, {}),
+        ({"a1.2-owner": "Bob & <Alice>", "a1.2-due_date": "2027-05-01"}, {"status": "open"}),
+    ],
+)
+def test_action_inputs_are_the_markup_of_djangos_own_widgets(data, initial):
+    """The action plan draws its inputs without the widget templates (action_inputs_html):
+    the same inputs, values, selection, attributes and errors as the form renders them."""
+    form = ActionForm(data, prefix="a1.2", initial=initial)
+    texts = action_input_texts()
+    if form.is_bound:
+        form.is_valid()
+        drawn = bound_action_inputs_html(form, texts)
+    else:
+        drawn = action_inputs_html("a1.2", initial, {}, texts)
+    controls = re.findall(r"<input[^>]*>|<select.*?</select>", drawn, flags=re.DOTALL)
+    assert controls == [str(field) for field in form]
+    labels = re.findall(r'<label class="form-label small" for="([^"]+)">([^<]*)</label>', drawn)
+    assert labels == [(field.id_for_label, str(field.label)) for field in form]
+    shown = [
+        re.findall(r'<p class="invalid-feedback d-block">([^<]*)</p>', cell)
+        for cell in drawn.split('<div class="col-md-4">')[1:]
+    ]
+    assert shown == [[escape(error) for error in field.errors] for field in form]
 
 
 def test_the_team_plans_actions_after_submitting_but_answers_stay_locked(client, owner, gappy):

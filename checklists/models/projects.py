@@ -98,6 +98,15 @@ class Project(models.Model):
         labels = dict(self.Channel.choices)
         return [str(labels.get(c, c)) for c in self.channels]
 
+    # Django's get_FOO_display() makes every choice hashable to find one, and hashing a lazily
+    # translated label translates it: a dozen translations for one label. These translate one.
+
+    def get_sector_display(self) -> str:
+        return str(dict(self.Sector.choices).get(self.sector, self.sector))
+
+    def get_stage_display(self) -> str:
+        return str(dict(self.Stage.choices).get(self.stage, self.stage))
+
 
 class Assessment(models.Model):
     """One pass through one pinned checklist version for one project."""

@@ -68,6 +68,30 @@ def appendix(sections):
 
 
 @register.simple_tag
+def gap_cards(gaps):
+    """The report's cards of blocking gaps: {% gap_cards blocking_gaps %}."""
+    return answer_lists.gap_cards_html(gaps)
+
+
+@register.simple_tag
+def condition_cards(conditions):
+    """The report's cards of the other unmet critical questions: {% condition_cards conditions %}."""
+    return answer_lists.condition_cards_html(conditions)
+
+
+@register.simple_tag
+def gap_table(gaps):
+    """The report's table of the other gaps: {% gap_table other_gaps %}."""
+    return answer_lists.gap_table_html(gaps)
+
+
+@register.simple_tag
+def action_table(items):
+    """The report's action plan table: {% action_table actions %}."""
+    return answer_lists.action_table_html(items)
+
+
+@register.simple_tag
 def action_items(items):
     """The action plan's items with their forms: {% action_items items %}."""
     return answer_lists.action_items_html(items)

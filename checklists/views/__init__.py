@@ -744,15 +744,7 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, Can.VIEW)
     # A page shows the answers as they are now: no report date, unlike a PDF.
     context = {**assessment_report_context(assessment), "generated_at": None}
-    return render(
-        request,
-        "checklists/report_preview.html",
-        {
-            "assessment": assessment,
-            "project": assessment.project,
-            "report": render_to_string("checklists/report/_body.html", context),
-        },
-    )
+    return render(request, "checklists/report_preview.html", context)
 
 
 @login_required
@@ -774,7 +766,12 @@ def assessment_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     """Plan the work on each gap: an owner, a due date and a status."""
-    from ..forms import ActionForm
+    from ..forms import (
+        ActionForm,
+        action_input_texts,
+        action_inputs_html,
+        bound_action_inputs_html,
+    )
     from ..reports import action_plan
 
     assessment = get_assessment_for(
@@ -782,37 +779,20 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
     )
     can_edit = Can.PLAN_ACTIONS in assessment.caps
     state = assessment_state(assessment, answerers=False)
-    posted = request.POST if request.method == "POST" else None
-
-    def plan_context() -> dict:
-        # Only the plan: not the whole report's context with its integrity hash.
-        items, unanswered = action_plan(state, assessment_gaps(state))
-        for item in items:
-            action = item["action"]
-            initial = (
-                {"owner": action.owner, "due_date": action.due_date, "status": action.status}
-                if action
-                else None
+    # Only the plan: not the whole report's context with its integrity hash.
+    items, unanswered = action_plan(state, assessment_gaps(state))
+    forms, status = None, 200
+    if request.method == "POST":
+        forms = [
+            ActionForm(
+                request.POST,
+                prefix=f"a{item['key']}",
+                initial=ActionForm.initial_for(item["action"]),
             )
-            item["form"] = (
-                ActionForm(posted, prefix=f"a{item['key']}", initial=initial) if can_edit else None
-            )
-        return {
-            "assessment": assessment,
-            "items": items,
-            "can_edit": can_edit,
-            "unanswered_keys": [q.key for q in unanswered],
-        }
-
-    status = 200
-    if posted is None:
-        plan = render_to_string("checklists/_action_plan.html", plan_context())
-    else:
-        context = plan_context()
-        items = context["items"]
-        if all(item["form"].is_valid() for item in items):
-            for item in items:
-                form = item["form"]
+            for item in items
+        ]
+        if all(form.is_valid() for form in forms):
+            for item, form in zip(items, forms, strict=True):
                 if not form.has_changed():
                     continue
                 if form.cleaned_data["status"]:
@@ -828,7 +808,27 @@ def assessment_actions(request: HttpRequest, pk: int) -> HttpResponse:
                     )
             messages.success(request, _("Action plan saved."))
             return redirect("checklists:assessment-actions", assessment.pk)
-        plan, status = render_to_string("checklists/_action_plan.html", context), 422
+        status = 422
+    # Only a refused save draws its forms, as sent; otherwise each action's inputs are drawn
+    # from its values and no form is built.
+    texts = action_input_texts() if can_edit else None
+    for n, item in enumerate(items):
+        if texts is None:
+            item["inputs"] = None
+        elif forms is not None:
+            item["inputs"] = bound_action_inputs_html(forms[n], texts)
+        else:
+            initial = ActionForm.initial_for(item["action"])
+            item["inputs"] = action_inputs_html(f"a{item['key']}", initial, {}, texts)
+    plan = render_to_string(
+        "checklists/_action_plan.html",
+        {
+            "assessment": assessment,
+            "items": items,
+            "can_edit": can_edit,
+            "unanswered_keys": [q.key for q in unanswered],
+        },
+    )
     return render(
         request,
         "checklists/assessment_actions.html",
