@@ -1189,8 +1189,8 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     url = reverse("checklists:dashboard")
     as_owner.get(url)  # the checklist version is then in memory (catalog.py)
     # 1. session, 2. user, 3. memberships with their organisations, projects and assessment
-    # keys, 4. projects granted to the user as a collaborator, 5. the latest assessments,
-    # 6. their answers' ratings, 7. invitations waiting for the user's address.
+    # keys, 4. the user's grants on projects (none), 5. the latest assessments, 6. their
+    # answers' ratings, 7. invitations waiting for the user's address (none).
     with django_assert_num_queries(7):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 1
@@ -1206,7 +1206,8 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
             invited_by=editor,
             site="https://westcheck.example",
         )
-    with django_assert_num_queries(7):
+    # And 8. the two invitations now waiting, with who sent them and for what.
+    with django_assert_num_queries(8):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 5
     # Each new project shows its latest assessment and links to the one before it.
