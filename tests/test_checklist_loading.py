@@ -18,7 +18,7 @@ from checklists.models import ChecklistVersion, Question, Section
 pytestmark = pytest.mark.django_db
 
 SLUG = "west-operations-checklist"
-BUNDLED = Path(content.__file__).parent / "fixtures" / "west-operations-checklist-2019-03.yaml"
+BUNDLED = next(p for p in content.bundled_fixture_paths() if p.name.endswith("2019-03.yaml"))
 TEXT = BUNDLED.read_text(encoding="utf-8")
 
 SECTION_TITLES = [

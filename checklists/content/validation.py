@@ -1,175 +1,26 @@
-"""Checklist fixtures: reading the YAML format, validating it strictly, hashing its content.
-
-The format is documented in docs/checklist-format.md. Validation collects every problem it
-finds instead of stopping at the first, so an author can fix a file in one pass; each problem
-names the file, the line and the item (section, question, rule) it is about.
-
-Nothing here touches the database: `parse_checklist` turns bytes into a plain, validated
-document, and `services.checklist_version_import` stores it.
-"""
+"""Validating a checklist document strictly, every problem at once."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-FORMAT = 1
-MAX_FILE_BYTES = 1_000_000
-MAX_TEXT_LENGTH = 2_000
-SECTION_COUNT = 9  # the WEST Operations Checklist has nine sections
-KNOWN_FLAGS = ("remedy", "consent", "privacy")
-NA_POLICIES = ("not_allowed", "allowed_with_justification")
-
-# Project profile fields that a question's `applies_if` may read, with the values they take.
-CHANNELS = ("sms", "ivr", "hotline", "smartphone_app", "web", "social_media", "in_person")
-STAGES = ("planning", "pilot", "live")
-PROFILE_FIELDS: dict[str, dict[str, Any]] = {
-    "migrant_workers": {"kind": "bool", "operators": ("equals",)},
-    "minorities_present": {"kind": "bool", "operators": ("equals",)},
-    "channels": {"kind": "multi", "operators": ("includes",), "choices": CHANNELS},
-    "stage": {"kind": "choice", "operators": ("equals", "in"), "choices": STAGES},
-}
-
-KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,31}$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
-        return (
-            f"{place}: {self.where}: {self.message}" if self.where else f"{place}: {self.message}"
-        )
-
-
-class ChecklistError(Exception):
-    """One or more problems with checklist content; str() lists them all, one per line."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-# --- Reading YAML safely ------------------------------------------------------------------
-
-
-class _Mapping(dict):
-    """A dict that remembers the line of each of its keys."""
-
-    line: int = 0
-    lines: dict
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without aliases (no "billion laughs") and with duplicate keys refused."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in checklist files", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
-    mapping = _Mapping()
-    mapping.line = node.start_mark.line + 1
-    mapping.lines = {}
-    yield mapping
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise yaml.constructor.ConstructorError(
-                None, None, "merge keys (<<) are not allowed", key_node.start_mark
-            )
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"keys must be text, not {key!r}", key_node.start_mark
-            )
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = key_node.start_mark.line + 1
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-
-# YAML 1.1 reads yes/no/on/off as booleans (so `na: no` would silently become false); here only
-# true and false are booleans, as in YAML 1.2, and anything else stays text for the checks.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+from .conditions import PROFILE_FIELDS
+from .format import (
+    FORMAT,
+    KEY_RE,
+    KNOWN_FLAGS,
+    LANGUAGE_RE,
+    MAX_TEXT_LENGTH,
+    NA_POLICIES,
+    SECTION_COUNT,
+    SLUG_RE,
+    VERSION_RE,
+    ChecklistError,
+    LinedMapping,
+    Problem,
 )
-
-
-def decode_utf8(raw: bytes, name: str) -> str | Problem:
-    """The file's text, or the problem (with its line) that makes it not UTF-8."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return Problem(
-            name, line, "", f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
-        )
-
-
-def _read_yaml(raw: bytes, name: str, size: int | None = None) -> Any:
-    """Parse YAML bytes; `size` is the whole file's size when only its start was read."""
-    if len(raw) > MAX_FILE_BYTES:
-        size = max(size or 0, len(raw))
-        message = f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
-        raise ChecklistError([Problem(name, None, "", message)])
-    text = decode_utf8(raw, name)
-    if isinstance(text, Problem):
-        raise ChecklistError([text])
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or exc.context or "invalid YAML"
-        if "could not determine a constructor" in message:
-            message = "unknown tag; only plain YAML values are allowed"
-        raise ChecklistError(
-            [Problem(name, mark.line + 1 if mark else None, "", f"YAML: {message}")]
-        ) from None
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise ChecklistError(
-            [
-                Problem(
-                    name, line, "", f"YAML: control character #x{exc.character:04x} is not allowed"
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ChecklistError([Problem(name, None, "", f"YAML: {exc}")]) from None
-    except RecursionError:
-        raise ChecklistError(
-            [Problem(name, None, "", "YAML: lists or mappings are nested too deeply")]
-        ) from None
-
 
 # --- Validation -------------------------------------------------------------------------
 
@@ -181,7 +32,7 @@ class _Validator:
 
     def add(self, node: Any, key: str | None, where: str, message: str) -> None:
         line = None
-        if isinstance(node, _Mapping):
+        if isinstance(node, LinedMapping):
             line = node.lines.get(key, node.line) if key else node.line
         self.problems.append(Problem(self.name, line, where, message))
 
@@ -634,116 +485,3 @@ def _plain(node: Any) -> Any:
     if isinstance(node, list):
         return [_plain(value) for value in node]
     return node
-
-
-# --- Entry points -----------------------------------------------------------------------
-
-
-def parse_checklist(raw: bytes, name: str) -> dict:
-    """Read and validate a checklist file's bytes; raise ChecklistError listing every problem."""
-    return validate(_read_yaml(raw, name), name)
-
-
-def read_limited(path: Path, limit: int) -> tuple[bytes, int]:
-    """A file's first `limit` + 1 bytes (enough to know it is too large) and its whole size.
-
-    Never reads more, so a huge file costs no memory. Raises OSError.
-    """
-    with path.open("rb") as f:
-        return f.read(limit + 1), os.fstat(f.fileno()).st_size
-
-
-def read_checklist_file(path: Path | str) -> dict:
-    path = Path(path)
-    try:
-        raw, size = read_limited(path, MAX_FILE_BYTES)
-    except OSError as exc:
-        raise ChecklistError(
-            [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]
-        ) from None
-    return validate(_read_yaml(raw, str(path), size=size), str(path))
-
-
-def content_hash(document: dict) -> str:
-    """SHA-256 of the document's canonical JSON: comments and layout do not count as content."""
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def bundled_fixture_paths() -> list[Path]:
-    return sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
-
-
-def evaluate_condition(condition: dict | None, profile: dict) -> bool:
-    """Whether a question applies to a project with this profile (no condition: it always does)."""
-    if not condition:
-        return True
-    value = profile.get(condition["field"])
-    if "equals" in condition:
-        return value == condition["equals"]
-    if "includes" in condition:
-        return condition["includes"] in (value or ())
-    if "in" in condition:
-        return value in condition["in"]
-    raise ValueError(f"unknown condition {condition!r}")
-
-
-# --- Comparing versions -----------------------------------------------------------------
-
-QUESTION_ATTRIBUTES = ("principles", "enablers", "flags", "critical", "na", "applies_if")
-
-
-def _questions(document: dict) -> dict[str, dict]:
-    return {q["key"]: q for s in document["sections"] for q in s["questions"]}
-
-
-def _changes(old: Any, new: Any, path: str) -> list[tuple[str, Any, Any]]:
-    """Differences between two plain values, as (path, old, new); keyed lists match by key."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        changes = []
-        for key in [*old, *(k for k in new if k not in old)]:
-            changes += _changes(old.get(key), new.get(key), f"{path}.{key}")
-        return changes
-    keyed = (
-        isinstance(old, list)
-        and isinstance(new, list)
-        and all(isinstance(i, dict) and "key" in i for i in [*old, *new])
-    )
-    if keyed:
-        old_items, new_items = {i["key"]: i for i in old}, {i["key"]: i for i in new}
-        changes = []
-        for key in [*old_items, *(k for k in new_items if k not in old_items)]:
-            changes += _changes(old_items.get(key), new_items.get(key), f"{path}[{key}]")
-        if [k for k in old_items if k in new_items] != [k for k in new_items if k in old_items]:
-            changes.append((f"{path} order", list(old_items), list(new_items)))
-        return changes
-    return [] if old == new else [(path, old, new)]
-
-
-def diff_documents(old: dict, new: dict) -> dict[str, list]:
-    """What changed between two checklist versions: questions, sections and rules."""
-    old_q, new_q = _questions(old), _questions(new)
-    old_s = {s["key"]: s["title"] for s in old["sections"]}
-    new_s = {s["key"]: s["title"] for s in new["sections"]}
-    return {
-        "added": [new_q[k] for k in new_q if k not in old_q],
-        "removed": [old_q[k] for k in old_q if k not in new_q],
-        "reworded": [
-            (k, old_q[k]["text"], new_q[k]["text"])
-            for k in old_q
-            if k in new_q and old_q[k]["text"] != new_q[k]["text"]
-        ],
-        "retagged": [
-            (k, attribute, old_q[k].get(attribute), new_q[k].get(attribute))
-            for k in old_q
-            if k in new_q
-            for attribute in QUESTION_ATTRIBUTES
-            if old_q[k].get(attribute) != new_q[k].get(attribute)
-        ],
-        "sections": [
-            (k, old_s.get(k), new_s.get(k))
-            for k in [*old_s, *(k for k in new_s if k not in old_s)]
-            if old_s.get(k) != new_s.get(k)
-        ],
-        "rules": _changes(old["scoring"], new["scoring"], "scoring"),
-    }
