@@ -12,6 +12,8 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -668,3 +670,48 @@ def test_inviting_again_after_expiry_replaces_the_old_invitation_and_says_so(
     cancelled = AuditEvent.objects.get(organisation=organisation, kind=Kind.INVITATION_CANCELLED)
     assert cancelled.data == {"email": amina.email, "invitation": old.pk, "expired": True}
     assert audit.verify_chain(organisation.pk)[1] is None
+
+
+def test_the_members_page_query_count_stays_flat_as_people_join(
+    organisation, owner, as_owner, django_assert_num_queries
+):
+    url = reverse("checklists:organisation-members", args=[organisation.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert as_owner.get(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(4):
+        invite_and_accept(
+            organisation,
+            person(f"member{n}@brand.example", f"Member {n}"),
+            Role.VIEWER,
+            invited_by=owner,
+        )
+        invite(organisation, owner, f"waiting{n}@brand.example")
+    # 1. session, 2. user, 3. the organisation with the owner's role, 4. members with their
+    # accounts, 5. invitations waiting, with who sent them.
+    with django_assert_num_queries(few):
+        assert as_owner.get(url).status_code == 200
+    assert few == 5
+
+
+def test_the_people_page_query_count_stays_flat_as_collaborators_join(
+    organisation, owner, project, as_owner, django_assert_num_queries
+):
+    url = reverse("checklists:project-people", args=[project.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert as_owner.get(url).status_code == 200
+    for n in range(4):
+        invite_and_accept(
+            organisation,
+            person(f"partner{n}@ngo.example", f"Partner {n}"),
+            Role.EDITOR,
+            invited_by=owner,
+            project=project,
+        )
+        invite(organisation, owner, f"guest{n}@ngo.example", project=project)
+    with django_assert_num_queries(len(queries)):
+        assert as_owner.get(url).status_code == 200
