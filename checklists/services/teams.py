@@ -229,7 +229,9 @@ def _answering(token: str | None, invitation: Invitation | None) -> Invitation |
     """The invitation being answered, locked: found by its link's token, or, for a person
     answering from their list of invitations, as given (it is checked to be theirs all the
     same, by its address)."""
-    found = Invitation.objects.select_for_update().select_related("organisation", "project")
+    found = Invitation.objects.select_for_update(of=("self",)).select_related(
+        "organisation", "project"
+    )
     if token is not None:
         return found.filter(token_hash=token_hash(token)).first()
     if invitation is None:
@@ -360,7 +362,11 @@ def ownership_hand_over(*, organisation: Organisation, to: Membership, user: Use
 def member_remove(*, membership: Membership, user: User) -> None:
     """Remove a member (or, when `user` is the member, leave). Their grants on the
     organisation's projects go with them: a grant must not outlive the reason for it."""
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=membership.pk)
+    )
     if membership.role == Role.OWNER and not _owners_left(membership.organisation_id, membership):
         raise ValidationError(
             _("An organisation needs at least one owner. Make someone else an owner first.")
