@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
 
@@ -784,6 +785,10 @@ def test_downloading_an_unchanged_report_again_does_not_render_it_again(
     client, owner, gappy, monkeypatch
 ):
     renders = _count_renders(monkeypatch)
+    # The report is dated to the minute: two downloads either side of a minute's turn are two
+    # reports. Hold the clock still, so that the test never straddles one.
+    frozen = timezone.now().replace(second=30, microsecond=0)
+    monkeypatch.setattr("checklists.reports.timezone.now", lambda: frozen)
     client.force_login(owner)
     url = reverse("checklists:assessment-report-pdf", args=[gappy.pk])
     first, second = client.get(url), client.get(url)

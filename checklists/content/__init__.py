@@ -19,16 +19,28 @@ from .files import (
     read_checklist_file,
     read_limited,
 )
-from .format import FORMAT, MAX_FILE_BYTES, MAX_TEXT_LENGTH, ChecklistError, Problem
+from .format import (
+    FORMAT,
+    KNOWN_FLAGS,
+    MAX_FILE_BYTES,
+    MAX_TEXT_LENGTH,
+    NA_POLICIES,
+    SECTION_COUNT,
+    ChecklistError,
+    Problem,
+)
 from .validation import validate
 
 __all__ = [
     "CHANNELS",
     "FORMAT",
+    "KNOWN_FLAGS",
     "MAX_FILE_BYTES",
     "MAX_TEXT_LENGTH",
+    "NA_POLICIES",
     "PROFILE_FIELDS",
     "QUESTION_ATTRIBUTES",
+    "SECTION_COUNT",
     "STAGES",
     "ChecklistError",
     "Problem",
