@@ -995,6 +995,31 @@ def test_review_lists_unanswered_questions_with_links(as_owner, assessment, owne
     assert "can be submitted once every question listed above is answered" in response.text
 
 
+def test_review_says_the_verdict_once_every_question_is_answered(as_owner, assessment, owner):
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert "Every question is answered" in response.text
+    assert response.context is not None
+    section = re.search(
+        r'<section class="alert[^"]*" aria-labelledby="ready-title">.*?</section>',
+        response.text,
+        re.S,
+    )[0]
+    # Styled by the verdict, not always green; the blocking reason comes first.
+    assert "verdict-not_ready" in section
+    assert "alert-success" not in section
+    said = re.sub(r"<[^>]+>", "", section)
+    assert re.search(r"The verdict is Not ready:\s+Blocking gap in remedy: question 3.1", said)
+
+
+def test_review_of_a_ready_assessment_says_it_is_ready(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    said = re.sub(r"<[^>]+>", "", response.text)
+    assert "The verdict is Ready: All the conditions for Ready are met." in said
+    assert "verdict-ready" in response.text
+
+
 def test_review_shows_the_evidence_written_so_that_it_can_be_checked(as_owner, assessment, owner):
     answer_everything(
         assessment,
@@ -1155,6 +1180,20 @@ def test_one_blocking_gap_makes_the_project_not_ready(as_owner, assessment, owne
     assert [gap["key"] for gap in response.context["gaps"]] == ["3.1"]
     assert f'href="{section_url(assessment, "3")}#q-3.1"' in response.text
     assert "None: every question about remedy" not in response.text
+
+
+def test_the_verdict_is_provisional_only_while_questions_are_unanswered(
+    as_owner, assessment, owner
+):
+    answer_everything(assessment, owner, exceptions={"6.2": ""})
+    partial = as_owner.get(assessment.get_absolute_url()).text
+    assert ">provisional<" in partial
+    assert "the verdict can only improve as answers come in" in partial
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    complete = as_owner.get(assessment.get_absolute_url()).text
+    assert ">provisional<" not in complete
+    assert "can only improve" not in complete
+    assert "this is the verdict of these answers" in complete
 
 
 def test_everything_in_place_with_evidence_is_ready(as_owner, assessment, owner):

@@ -576,6 +576,20 @@ def assessment_summary(state: AssessmentState) -> dict:
     }
 
 
+def verdict_of(state: AssessmentState) -> dict:
+    """The verdict (level dict) and its reasons as sentences, blocking gaps first, without the
+    gaps and charts of assessment_summary."""
+    checklist = state.assessment.checklist
+    rules = checklist.scoring
+    result = state.result
+    levels = {level["key"]: level for level in rules["levels"]}
+    texts = {q.key: q.text for q in state.questions}
+    return {
+        "verdict": levels[result.verdict],
+        "reasons": _reason_texts(result, rules, texts, checklist.flags),
+    }
+
+
 def section_links(assessment: Assessment) -> dict[str, str]:
     """The URL of each section's page, by section key: lists of questions link to them."""
     link = url_maker("checklists:assessment-section", assessment.pk)

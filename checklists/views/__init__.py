@@ -67,6 +67,7 @@ from ..selectors import (
     rating_labels,
     section_links,
     section_page_state,
+    verdict_of,
 )
 from ..selectors.teams import invitations_for
 
@@ -675,6 +676,9 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     for q in unanswered:
         q.href = f"{links[q.section_key]}#q-{q.key}"
     part_context = {**_page_context(assessment, progress), "state": state, "unanswered": unanswered}
+    if not unanswered:
+        # Every question is answered: the verdict is no longer provisional, so say it here.
+        part_context.update(verdict_of(state))
     return render(
         request,
         "checklists/assessment_review.html",
