@@ -27,6 +27,7 @@ from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
     Assessment,
+    ChecklistVersion,
     Membership,
     Organisation,
     Project,
@@ -405,6 +406,40 @@ def test_starting_an_assessment_opens_section_one(as_owner, project, checklist, 
     assert assessment.checklist == checklist
     assert assessment.started_by == owner
     assert assessment.status == Assessment.Status.DRAFT
+
+
+def _legend(html: str) -> str:
+    found = re.search(r'<aside class="rating-legend".*?</aside>', html, re.S)
+    assert found, "no rating legend on the page"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found[0]))
+
+
+def test_section_page_says_what_each_rating_is_worth(as_owner, assessment):
+    html = as_owner.get(section_url(assessment, "1")).text
+    legend = _legend(html)
+    assert "Planned: 1 of 3 points" in legend
+    assert "In place: 2 of 3 points" in legend
+    assert "In place with evidence: 3 of 3 points" in legend
+    assert "Ready needs at least 80% of the possible points." in legend
+    assert "Only “In place with evidence” earns the full points." in legend
+    # Once above the questions, not once per question.
+    assert html.count('class="rating-legend"') == 1
+    assert html.index('class="rating-legend"') < html.index('id="q-1.1"')
+
+
+def test_the_rating_legend_comes_from_the_versions_rules(as_owner, assessment):
+    version = assessment.checklist
+    document = version.document
+    document["scoring"]["scale"][2]["points"] = 5
+    document["scoring"]["scale"][3]["points"] = 6
+    document["scoring"]["levels"][0]["min_score"] = 90
+    ChecklistVersion.objects.filter(pk=version.pk).update(
+        document=document, content_hash="changed for this test"
+    )
+    catalog.forget()
+    legend = _legend(as_owner.get(section_url(assessment, "1")).text)
+    assert "In place: 5 of 6 points" in legend
+    assert "Ready needs at least 90% of the possible points." in legend
 
 
 # --- 2. Who may do what --------------------------------------------------------------------

@@ -39,7 +39,7 @@ from ..access import (
     role_capabilities,
 )
 from ..accounts import normalise_email
-from ..catalog import catalog, question_fragments
+from ..catalog import catalog, question_fragments, version_fragment
 from ..content import evaluate_condition
 from ..downloads import private_download, public_document
 from ..forms import (
@@ -490,6 +490,7 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
             section_nav=section_nav,
             section_intro=info.intro,
             questions=questions,
+            rating_legend=version_fragment(assessment.checklist, "checklists/_rating_legend.html"),
             previous=progress.sections[position - 1] if position > 0 else None,
             following=progress.sections[position + 1] if position + 1 < len(keys) else None,
             position=position + 1,
