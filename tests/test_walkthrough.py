@@ -1231,6 +1231,27 @@ def test_the_verdict_is_provisional_only_while_questions_are_unanswered(
     assert "this is the verdict of these answers" in complete
 
 
+def test_the_overview_lists_what_would_move_the_verdict_up(as_owner, assessment, owner):
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    response = as_owner.get(assessment.get_absolute_url())
+    plan = response.context["next_level"]
+    assert plan["level"]["label"] == "Ready with conditions"
+    assert [(s["key"], s["to_label"], s["blocking"]) for s in plan["steps"]] == [
+        ("3.1", "In place", True)
+    ]
+    assert "What would make it Ready with conditions" in response.text
+    section = re.search(r'<section class="mt-4 next-level".*?</section>', response.text, re.S)[0]
+    assert f'href="{section_url(assessment, "3")}#q-3.1"' in section
+    assert "from Planned to In place or better" in section
+
+
+def test_a_ready_overview_lists_no_next_level(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    response = as_owner.get(assessment.get_absolute_url())
+    assert response.context["next_level"] is None
+    assert "What would make it" not in response.text
+
+
 def test_everything_in_place_with_evidence_is_ready(as_owner, assessment, owner):
     answer_everything(assessment, owner)
     response = as_owner.get(assessment.get_absolute_url())

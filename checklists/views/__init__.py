@@ -63,6 +63,7 @@ from ..selectors import (
     dashboard_contents,
     dashboard_memberships,
     integrity_hash,
+    next_level_of,
     progress_of,
     rating_labels,
     section_links,
@@ -352,6 +353,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_assessment_context(request, assessment, state),
             **assessment_summary(state),
+            "next_level": next_level_of(state),
             "section_chart_title": _("Score by section"),
             "principle_chart_title": _("Score by WEST principle"),
         },
