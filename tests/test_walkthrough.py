@@ -442,6 +442,16 @@ def test_the_rating_legend_comes_from_the_versions_rules(as_owner, assessment):
     assert "Ready needs at least 90% of the possible points." in legend
 
 
+def test_on_narrow_screens_the_section_list_is_a_disclosure_near_the_top(as_owner, assessment):
+    html = as_owner.get(section_url(assessment, "2")).text
+    jump = html.index('<details class="sections-jump d-lg-none')
+    # Above the questions, with the same list as the full one kept for wide screens.
+    assert jump < html.index('id="q-2.1"')
+    assert '<aside class="walkthrough-nav d-none d-lg-block"' in html
+    assert html.count('<nav class="section-nav"') == 2
+    assert "All 9 sections" in html[jump : html.index("</summary>", jump)]
+
+
 # --- 2. Who may do what --------------------------------------------------------------------
 # Who may open or post to each URL, walk-through pages included, is the matrix in test_access.py.
 
@@ -1250,6 +1260,23 @@ def test_a_ready_overview_lists_no_next_level(as_owner, assessment, owner):
     response = as_owner.get(assessment.get_absolute_url())
     assert response.context["next_level"] is None
     assert "What would make it" not in response.text
+
+
+def test_the_overviews_one_next_step_is_the_primary_button(as_owner, assessment, owner):
+    def buttons(html: str) -> list[tuple[str, str]]:
+        header = html[html.index("<h1") : html.index('id="verdict-title"')]
+        return re.findall(r'<a class="btn (btn-[\w-]+)" href="[^"]*">([^<]+)</a>', header)
+
+    answer_everything(assessment, owner, exceptions={"6.2": ""})
+    assert buttons(as_owner.get(assessment.get_absolute_url()).text) == [
+        ("btn-primary", "Continue"),
+        ("btn-outline-secondary", "Check and submit"),
+    ]
+    answer_everything(assessment, owner)
+    assert buttons(as_owner.get(assessment.get_absolute_url()).text) == [
+        ("btn-primary", "Check and submit"),
+        ("btn-outline-secondary", "Change answers"),
+    ]
 
 
 def test_everything_in_place_with_evidence_is_ready(as_owner, assessment, owner):
