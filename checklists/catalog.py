@@ -214,7 +214,8 @@ def question_fragments(version: ChecklistVersion, template_name: str) -> dict[st
 
 def version_fragment(version: ChecklistVersion, template_name: str) -> str:
     """`template_name` rendered once with the version's content (`checklist`, `scoring`,
-    `source`), such as the method part of every report. Cached per process and language."""
+    `source`, and from the scoring rules `best_points`, `best_ratings` and `top_level`), such as
+    the method part of every report. Cached per process and language."""
     from django.template.loader import get_template
     from django.utils.safestring import mark_safe
     from django.utils.translation import get_language
@@ -223,10 +224,16 @@ def version_fragment(version: ChecklistVersion, template_name: str) -> str:
     found = _fragments.get(key)
     if found is None:
         document = catalog(version).document
+        scoring = document["scoring"]
+        best = max((rating["points"] for rating in scoring["scale"]), default=0)
         context = {
             "checklist": version,
-            "scoring": document["scoring"],
+            "scoring": scoring,
             "source": document["source"],
+            # The points of the best rating, and the ratings that earn them.
+            "best_points": best,
+            "best_ratings": [r for r in scoring["scale"] if r["points"] == best],
+            "top_level": scoring["levels"][0] if scoring["levels"] else None,
         }
         found = mark_safe(get_template(template_name).render(context))  # noqa: S308 (our own template)
         with _lock:

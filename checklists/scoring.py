@@ -511,3 +511,168 @@ def reason_text(
         )
 
     raise ValueError(f"unknown reason kind {reason.kind!r}")
+
+
+# --- What would move the verdict up ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One answer to improve: question `key` from `rating` (None: unanswered) to `to` or better.
+    `blocking`: the question is a blocking gap, which must be cleared before any score helps."""
+
+    key: str
+    rating: str | None
+    to: str
+    blocking: bool
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """The fewest answers to improve for the verdict to reach `level` (the next better one)."""
+
+    level: str
+    steps: tuple[Step, ...]
+
+
+def next_level_steps(
+    rules: Mapping[str, Any],
+    questions: Sequence[QuestionInput],
+    ratings: Mapping[str, str | None],
+) -> Improvement | None:
+    """The fewest answers to improve so that the verdict reaches the next better level.
+
+    None when the verdict is already the best level, or when no set of improved answers reaches
+    the next level (nothing applicable). Only applicable questions below the best rating can
+    improve; a not applicable question stays so. Blocking gaps come first: while one is left the
+    verdict stays at the cap, so each is in the plan when the next level is better than the cap.
+    Then the fewest other questions that together make the level's conditions hold (score,
+    answered share, unmet critical questions). Each step names the lowest rating that still
+    reaches the level with the other steps taken; ties go to the checklist's order.
+    """
+    result = score_assessment(rules, questions, ratings)
+    level_keys = [level["key"] for level in rules["levels"]]
+    current = level_keys.index(result.verdict)
+    if current == 0:
+        return None
+    target = current - 1
+    scale = [rating["key"] for rating in rules["scale"]]
+    points = {rating["key"]: _exact(rating["points"]) for rating in rules["scale"]}
+    best_points = max(points.values())
+    best = next(key for key in reversed(scale) if points[key] == best_points)
+    met = met_ratings(rules)
+    weights = {
+        True: _exact(rules["weights"]["critical"]),
+        False: _exact(rules["weights"]["standard"]),
+    }
+    cap_index = level_keys.index(rules["gates"]["verdict_cap"])
+    order = {question.key: index for index, question in enumerate(questions)}
+
+    def reaches(plan: Mapping[str, str]) -> bool:
+        verdict = score_assessment(rules, questions, {**ratings, **plan}).verdict
+        return level_keys.index(verdict) <= target
+
+    blocking = {gap.key for gap in result.blocking_gaps}
+    mandatory = sorted(blocking, key=order.__getitem__) if target < cap_index else []
+    # The others that could improve, by what raising one to the best rating brings:
+    # (answers an unanswered question, clears an unmet critical question) -> gains, best first.
+    classes: dict[tuple[bool, bool], list[tuple[Fraction, int, str]]] = defaultdict(list)
+    for question in questions:
+        rating = ratings.get(question.key) or None
+        if rating == NOT_APPLICABLE or question.key in mandatory:
+            continue
+        if rating is not None and points[rating] == best_points:
+            continue
+        gain = weights[question.critical] * (best_points - (points[rating] if rating else 0))
+        kind = (rating is None, question.critical and rating not in met)
+        classes[kind].append((-gain, order[question.key], question.key))
+    for members in classes.values():
+        members.sort()
+    kinds = [(True, True), (True, False), (False, True), (False, False)]
+    pools = [classes.get(kind, []) for kind in kinds]
+
+    # Where the mandatory steps leave the overall tally, and what the level asks of it.
+    level = rules["levels"][target]
+    overall = result.overall
+    possible = overall.possible_exact or Fraction(0)
+    if not possible:
+        return None  # nothing applicable: no answer can change the verdict
+    earned = overall.earned_exact or Fraction(0)
+    answered, unmet = overall.answered, len(result.unmet_critical)
+    for key in mandatory:
+        question = next(q for q in questions if q.key == key)
+        rating = ratings.get(key) or None
+        earned += weights[question.critical] * (best_points - (points[rating] if rating else 0))
+        answered += rating is None
+        unmet -= 1  # a blocking gap is an unmet critical question
+    needed_points = _exact(level["min_score"]) * possible / 100 - earned
+    needed_answered = _exact(level["min_answered"]) * overall.applicable / 100 - answered
+    allowed = level.get("max_unmet_critical")
+    needed_cleared = unmet - allowed if allowed is not None else 0
+    prefix = [[Fraction(0)] for _kind in kinds]
+    for gains, pool in zip(prefix, pools, strict=True):
+        for member in pool:
+            gains.append(gains[-1] - member[0])
+
+    def holds(a: int, b: int, c: int, d: int) -> bool:
+        gain = prefix[0][a] + prefix[1][b] + prefix[2][c] + prefix[3][d]
+        return gain >= needed_points and a + b >= needed_answered and a + c >= needed_cleared
+
+    def plan_of(counts: Sequence[int]) -> dict[str, str]:
+        chosen = [member[2] for pool, n in zip(pools, counts, strict=True) for member in pool[:n]]
+        return {key: best for key in [*mandatory, *chosen]}
+
+    # Within a kind the questions differ only by gain, so the best n of a kind are its first n:
+    # try every mix of counts, fewest in all first. A checklist has some 60 questions, so this
+    # stays small (at most about (60/4)^4 mixes, far fewer in practice).
+    found: dict[str, str] | None = None
+    chosen_counts = (0, 0, 0, 0)
+    sizes = [len(pool) for pool in pools]
+    for total in range(sum(sizes) + 1):
+        for a in range(min(total, sizes[0]) + 1):
+            for b in range(min(total - a, sizes[1]) + 1):
+                for c in range(min(total - a - b, sizes[2]) + 1):
+                    d = total - a - b - c
+                    if d > sizes[3]:
+                        continue
+                    if holds(a, b, c, d):
+                        found = plan_of((a, b, c, d))
+                        chosen_counts = (a, b, c, d)
+                        break
+                if found is not None:
+                    break
+            if found is not None:
+                break
+        if found is not None:
+            break
+    if found is None:
+        return None
+
+    # Ask no more than needed: each step at the lowest better rating that still reaches the level
+    # with the others, worked out on the tally (with the plan at the best rating, the conditions
+    # hold with `spare` points, answers and cleared critical questions to spare).
+    by_key = {question.key: question for question in questions}
+    spare_points = sum((prefix[i][n] for i, n in enumerate(chosen_counts)), Fraction(0))
+    spare_points -= needed_points
+    spare_cleared = chosen_counts[0] + chosen_counts[2] - needed_cleared
+    for key in sorted(found, key=order.__getitem__):
+        question, rating = by_key[key], ratings.get(key) or None
+        start = scale.index(rating) + 1 if rating else 0
+        for candidate in scale[start:]:
+            lost = weights[question.critical] * (best_points - points[candidate])
+            uncleared = question.critical and rating not in met and candidate not in met
+            if key in mandatory and candidate not in met:
+                continue  # a blocking gap must be met
+            if lost <= spare_points and (not uncleared or spare_cleared >= 1):
+                found[key] = candidate
+                spare_points -= lost
+                spare_cleared -= uncleared
+                break
+    if not reaches(found):  # the tally above and score_assessment must agree
+        raise AssertionError("next_level_steps: the plan does not reach the level")
+    steps = [
+        Step(key=key, rating=ratings.get(key) or None, to=to, blocking=key in blocking)
+        for key, to in found.items()
+    ]
+    steps.sort(key=lambda step: (not step.blocking, order[step.key]))
+    return Improvement(level=level_keys[target], steps=tuple(steps))

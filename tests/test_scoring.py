@@ -1,6 +1,7 @@
 """Scoring: case by case with the bundled checklist's rules, then properties that must hold for
 any answers and any valid rules. No database: the checklist is read from its YAML file."""
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from checklists.scoring import (
     Reason,
     Result,
     Score,
+    next_level_steps,
     reason_text,
     score_assessment,
 )
@@ -693,3 +695,113 @@ def test_the_documented_rule_summary_names_every_reason_kind():
     doc = DOCS.read_text(encoding="utf-8")
     for kind in ("blocking_gap", "score_below", "answered_below", "unmet_critical", "met"):
         assert f"`{kind}`" in doc, kind
+
+
+# --- What would move the verdict up ---------------------------------------------------------
+
+
+def steps(ratings, rules=RULES, questions=QUESTIONS):
+    plan = next_level_steps(rules, questions, ratings)
+    return None if plan is None else (plan.level, [(s.key, s.to, s.blocking) for s in plan.steps])
+
+
+def test_a_ready_assessment_has_no_next_level():
+    assert next_level_steps(RULES, QUESTIONS, perfect()) is None
+
+
+def test_a_blocking_gap_comes_first_and_alone_when_it_is_enough():
+    # 3.1 Planned caps a perfect assessment at Not ready; In place clears the gate, and with
+    # everything else perfect the verdict moves up (to Ready, past the next level).
+    assert steps(perfect({"3.1": "planned"})) == (
+        "ready_with_conditions",
+        [("3.1", "in_place", True)],
+    )
+
+
+def test_gates_come_before_any_score():
+    ratings = {key: "planned" for key in BY_KEY}
+    plan = next_level_steps(RULES, QUESTIONS, ratings)
+    assert plan.level == "ready_with_conditions"
+    result = score(ratings)
+    blocking = [gap.key for gap in result.blocking_gaps]
+    assert [s.key for s in plan.steps[: len(blocking)]] == blocking
+    assert all(s.blocking for s in plan.steps[: len(blocking)])
+    assert not any(s.blocking for s in plan.steps[len(blocking) :])
+    after = score({**ratings, **{s.key: s.to for s in plan.steps}})
+    assert after.verdict == "ready_with_conditions"
+
+
+def test_unanswered_questions_are_the_steps_to_ready():
+    plan = next_level_steps(RULES, QUESTIONS, perfect({"1.2": None, "1.3": None}))
+    assert plan.level == "ready"
+    assert [s.key for s in plan.steps] == ["1.2", "1.3"]
+    # The lowest rating that still reaches the level: any answer counts as answered here.
+    assert score(perfect({s.key: s.to for s in plan.steps})).verdict == "ready"
+
+
+def test_nothing_applicable_has_no_plan():
+    ratings = {key: NOT_APPLICABLE for key in BY_KEY}
+    assert next_level_steps(RULES, QUESTIONS, ratings) is None
+
+
+def check_plan(rules, questions, ratings) -> None:
+    """The plan reaches the next level, clears blocking gaps first, and nothing shorter does."""
+    levels = [level["key"] for level in rules["levels"]]
+    before = score_assessment(rules, questions, ratings)
+    plan = next_level_steps(rules, questions, ratings)
+    if plan is None:
+        return
+    target = levels.index(before.verdict) - 1
+    assert plan.level == levels[target]
+    after = score_assessment(rules, questions, {**ratings, **{s.key: s.to for s in plan.steps}})
+    assert levels.index(after.verdict) <= target
+    flags = [s.blocking for s in plan.steps]
+    assert flags == sorted(flags, reverse=True)
+    # Brute force: no smaller set of answers, each at the best rating, reaches the level.
+    best = max(rules["scale"], key=lambda r: _exact_points(r))["key"]
+    open_keys = [
+        q.key
+        for q in questions
+        if ratings.get(q.key) != NOT_APPLICABLE and ratings.get(q.key) != best
+    ]
+    for size in range(len(plan.steps)):
+        for chosen in itertools.combinations(open_keys, size):
+            tried = score_assessment(rules, questions, {**ratings, **dict.fromkeys(chosen, best)})
+            assert levels.index(tried.verdict) > target, (chosen, plan)
+
+
+def _exact_points(rating) -> Fraction:
+    return Fraction(str(rating["points"]))
+
+
+@PROPERTY
+@given(case=random_case(), size=st.integers(1, 8))
+def test_the_plan_is_the_fewest_answers_that_reach_the_next_level(case, size):
+    rules, questions, ratings = case
+    questions = questions[:size]
+    check_plan(rules, questions, {q.key: ratings[q.key] for q in questions})
+
+
+@PROPERTY
+@given(ratings=BUNDLED_RATINGS)
+def test_with_the_bundled_rules_the_plan_reaches_the_next_level(ratings):
+    levels = LEVELS
+    before = score(ratings)
+    plan = next_level_steps(RULES, QUESTIONS, ratings)
+    if before.verdict == levels[0]:
+        assert plan is None
+        return
+    assert plan is not None
+    after = score({**ratings, **{s.key: s.to for s in plan.steps}})
+    assert levels.index(after.verdict) < levels.index(before.verdict)
+    if plan.level != "not_ready" and before.blocking_gaps:
+        assert {s.key for s in plan.steps if s.blocking} == {g.key for g in before.blocking_gaps}
+
+
+def test_the_worked_examples_next_level_is_the_one_docs_name():
+    assert steps(perfect(WORKED_EXAMPLE)) == (
+        "ready_with_conditions",
+        [("3.3", "in_place", True)],
+    )
+    doc = " ".join(DOCS.read_text(encoding="utf-8").split())
+    assert "the list to reach Ready with conditions is 3.3 alone" in doc

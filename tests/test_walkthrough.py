@@ -27,6 +27,7 @@ from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
     Assessment,
+    ChecklistVersion,
     Membership,
     Organisation,
     Project,
@@ -406,6 +407,50 @@ def test_starting_an_assessment_opens_section_one(as_owner, project, checklist, 
     assert assessment.checklist == checklist
     assert assessment.started_by == owner
     assert assessment.status == Assessment.Status.DRAFT
+
+
+def _legend(html: str) -> str:
+    found = re.search(r'<aside class="rating-legend".*?</aside>', html, re.S)
+    assert found, "no rating legend on the page"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found[0]))
+
+
+def test_section_page_says_what_each_rating_is_worth(as_owner, assessment):
+    html = as_owner.get(section_url(assessment, "1")).text
+    legend = _legend(html)
+    assert "Planned: 1 of 3 points" in legend
+    assert "In place: 2 of 3 points" in legend
+    assert "In place with evidence: 3 of 3 points" in legend
+    assert "Ready needs at least 80% of the possible points." in legend
+    assert "Only “In place with evidence” earns the full points." in legend
+    # Once above the questions, not once per question.
+    assert html.count('class="rating-legend"') == 1
+    assert html.index('class="rating-legend"') < html.index('id="q-1.1"')
+
+
+def test_the_rating_legend_comes_from_the_versions_rules(as_owner, assessment):
+    version = assessment.checklist
+    document = version.document
+    document["scoring"]["scale"][2]["points"] = 5
+    document["scoring"]["scale"][3]["points"] = 6
+    document["scoring"]["levels"][0]["min_score"] = 90
+    ChecklistVersion.objects.filter(pk=version.pk).update(
+        document=document, content_hash="changed for this test"
+    )
+    catalog.forget()
+    legend = _legend(as_owner.get(section_url(assessment, "1")).text)
+    assert "In place: 5 of 6 points" in legend
+    assert "Ready needs at least 90% of the possible points." in legend
+
+
+def test_on_narrow_screens_the_section_list_is_a_disclosure_near_the_top(as_owner, assessment):
+    html = as_owner.get(section_url(assessment, "2")).text
+    jump = html.index('<details class="sections-jump d-lg-none')
+    # Above the questions, with the same list as the full one kept for wide screens.
+    assert jump < html.index('id="q-2.1"')
+    assert '<aside class="walkthrough-nav d-none d-lg-block"' in html
+    assert html.count('<nav class="section-nav"') == 2
+    assert "All 9 sections" in html[jump : html.index("</summary>", jump)]
 
 
 # --- 2. Who may do what --------------------------------------------------------------------
@@ -996,6 +1041,31 @@ def test_review_lists_unanswered_questions_with_links(as_owner, assessment, owne
     assert "can be submitted once every question listed above is answered" in response.text
 
 
+def test_review_says_the_verdict_once_every_question_is_answered(as_owner, assessment, owner):
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    assert "Every question is answered" in response.text
+    assert response.context is not None
+    section = re.search(
+        r'<section class="alert[^"]*" aria-labelledby="ready-title">.*?</section>',
+        response.text,
+        re.S,
+    )[0]
+    # Styled by the verdict, not always green; the blocking reason comes first.
+    assert "verdict-not_ready" in section
+    assert "alert-success" not in section
+    said = re.sub(r"<[^>]+>", "", section)
+    assert re.search(r"The verdict is Not ready:\s+Blocking gap in remedy: question 3.1", said)
+
+
+def test_review_of_a_ready_assessment_says_it_is_ready(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    response = as_owner.get(reverse("checklists:assessment-review", args=[assessment.pk]))
+    said = re.sub(r"<[^>]+>", "", response.text)
+    assert "The verdict is Ready: All the conditions for Ready are met." in said
+    assert "verdict-ready" in response.text
+
+
 def test_review_shows_the_evidence_written_so_that_it_can_be_checked(as_owner, assessment, owner):
     answer_everything(
         assessment,
@@ -1156,6 +1226,58 @@ def test_one_blocking_gap_makes_the_project_not_ready(as_owner, assessment, owne
     assert [gap["key"] for gap in response.context["gaps"]] == ["3.1"]
     assert f'href="{section_url(assessment, "3")}#q-3.1"' in response.text
     assert "None: every question about remedy" not in response.text
+
+
+def test_the_verdict_is_provisional_only_while_questions_are_unanswered(
+    as_owner, assessment, owner
+):
+    answer_everything(assessment, owner, exceptions={"6.2": ""})
+    partial = as_owner.get(assessment.get_absolute_url()).text
+    assert ">provisional<" in partial
+    assert "the verdict can only improve as answers come in" in partial
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    complete = as_owner.get(assessment.get_absolute_url()).text
+    assert ">provisional<" not in complete
+    assert "can only improve" not in complete
+    assert "this is the verdict of these answers" in complete
+
+
+def test_the_overview_lists_what_would_move_the_verdict_up(as_owner, assessment, owner):
+    answer_everything(assessment, owner, exceptions={"3.1": "planned"})
+    response = as_owner.get(assessment.get_absolute_url())
+    plan = response.context["next_level"]
+    assert plan["level"]["label"] == "Ready with conditions"
+    assert [(s["key"], s["to_label"], s["blocking"]) for s in plan["steps"]] == [
+        ("3.1", "In place", True)
+    ]
+    assert "What would make it Ready with conditions" in response.text
+    section = re.search(r'<section class="mt-4 next-level".*?</section>', response.text, re.S)[0]
+    assert f'href="{section_url(assessment, "3")}#q-3.1"' in section
+    assert "from Planned to In place or better" in section
+
+
+def test_a_ready_overview_lists_no_next_level(as_owner, assessment, owner):
+    answer_everything(assessment, owner)
+    response = as_owner.get(assessment.get_absolute_url())
+    assert response.context["next_level"] is None
+    assert "What would make it" not in response.text
+
+
+def test_the_overviews_one_next_step_is_the_primary_button(as_owner, assessment, owner):
+    def buttons(html: str) -> list[tuple[str, str]]:
+        header = html[html.index("<h1") : html.index('id="verdict-title"')]
+        return re.findall(r'<a class="btn (btn-[\w-]+)" href="[^"]*">([^<]+)</a>', header)
+
+    answer_everything(assessment, owner, exceptions={"6.2": ""})
+    assert buttons(as_owner.get(assessment.get_absolute_url()).text) == [
+        ("btn-primary", "Continue"),
+        ("btn-outline-secondary", "Check and submit"),
+    ]
+    answer_everything(assessment, owner)
+    assert buttons(as_owner.get(assessment.get_absolute_url()).text) == [
+        ("btn-primary", "Check and submit"),
+        ("btn-outline-secondary", "Change answers"),
+    ]
 
 
 def test_everything_in_place_with_evidence_is_ready(as_owner, assessment, owner):

@@ -576,6 +576,53 @@ def assessment_summary(state: AssessmentState) -> dict:
     }
 
 
+def next_level_of(state: AssessmentState) -> dict | None:
+    """The fewest answers to improve for the next better verdict (scoring.next_level_steps),
+    each with its question's text, link and the rating to reach; None at the best level."""
+    from ..scoring import next_level_steps
+
+    rules = state.assessment.checklist.scoring
+    levels = {level["key"]: level for level in rules["levels"]}
+    labels = rating_labels(rules)
+    links = section_links(state.assessment)
+    questions = {q.key: q for q in state.questions}
+    plan = next_level_steps(
+        rules,
+        catalog(state.assessment.checklist).scoring_questions,
+        {key: q.rating for key, q in questions.items()},
+    )
+    if plan is None:
+        return None
+    return {
+        "level": levels[plan.level],
+        "steps": [
+            {
+                "key": step.key,
+                "text": questions[step.key].text,
+                "href": f"{links[questions[step.key].section_key]}#q-{step.key}",
+                "rating_label": labels.get(step.rating, "") if step.rating else "",
+                "to_label": labels[step.to],
+                "blocking": step.blocking,
+            }
+            for step in plan.steps
+        ],
+    }
+
+
+def verdict_of(state: AssessmentState) -> dict:
+    """The verdict (level dict) and its reasons as sentences, blocking gaps first, without the
+    gaps and charts of assessment_summary."""
+    checklist = state.assessment.checklist
+    rules = checklist.scoring
+    result = state.result
+    levels = {level["key"]: level for level in rules["levels"]}
+    texts = {q.key: q.text for q in state.questions}
+    return {
+        "verdict": levels[result.verdict],
+        "reasons": _reason_texts(result, rules, texts, checklist.flags),
+    }
+
+
 def section_links(assessment: Assessment) -> dict[str, str]:
     """The URL of each section's page, by section key: lists of questions link to them."""
     link = url_maker("checklists:assessment-section", assessment.pk)

@@ -39,7 +39,7 @@ from ..access import (
     role_capabilities,
 )
 from ..accounts import normalise_email
-from ..catalog import catalog, question_fragments
+from ..catalog import catalog, question_fragments, version_fragment
 from ..content import evaluate_condition
 from ..downloads import private_download, public_document
 from ..forms import (
@@ -63,10 +63,12 @@ from ..selectors import (
     dashboard_contents,
     dashboard_memberships,
     integrity_hash,
+    next_level_of,
     progress_of,
     rating_labels,
     section_links,
     section_page_state,
+    verdict_of,
 )
 from ..selectors.teams import invitations_for
 
@@ -351,6 +353,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_assessment_context(request, assessment, state),
             **assessment_summary(state),
+            "next_level": next_level_of(state),
             "section_chart_title": _("Score by section"),
             "principle_chart_title": _("Score by WEST principle"),
         },
@@ -489,6 +492,7 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
             section_nav=section_nav,
             section_intro=info.intro,
             questions=questions,
+            rating_legend=version_fragment(assessment.checklist, "checklists/_rating_legend.html"),
             previous=progress.sections[position - 1] if position > 0 else None,
             following=progress.sections[position + 1] if position + 1 < len(keys) else None,
             position=position + 1,
@@ -675,6 +679,9 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
     for q in unanswered:
         q.href = f"{links[q.section_key]}#q-{q.key}"
     part_context = {**_page_context(assessment, progress), "state": state, "unanswered": unanswered}
+    if not unanswered:
+        # Every question is answered: the verdict is no longer provisional, so say it here.
+        part_context.update(verdict_of(state))
     return render(
         request,
         "checklists/assessment_review.html",

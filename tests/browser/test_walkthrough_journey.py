@@ -304,7 +304,9 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
     expect(q.locator(".save-state")).to_be_visible()
     # The section's progress follows, in the heading and beside the section in the list.
     expect(page.get_by_text("1 of 5 questions answered")).to_be_visible()
-    expect(page.locator(".section-nav li.current .progress-count")).to_have_text("1 of 5")
+    expect(page.locator(".walkthrough-nav .section-nav li.current .progress-count")).to_have_text(
+        "1 of 5"
+    )
     expect(page.locator("progress.section-progress")).to_have_js_property("value", 1)
     assert page.evaluate("window.notReloaded === true"), "the form was submitted"
     expect(page).to_have_url(section_url(site, assessment, "2"))
@@ -328,7 +330,9 @@ def test_a_changed_rating_is_saved_at_once_and_not_applicable_asks_why(
     assert stored_rating(assessment, "2.1") == "not_applicable"
     # Not applicable counts neither as applicable nor as answered, as the server counts it.
     expect(page.get_by_text("0 of 4 questions answered")).to_be_visible()
-    expect(page.locator(".section-nav li.current .progress-count")).to_have_text("0 of 4")
+    expect(page.locator(".walkthrough-nav .section-nav li.current .progress-count")).to_have_text(
+        "0 of 4"
+    )
     visit.check("not-applicable")
 
     # The state already reads "Saved at": wait for the save itself this time.
@@ -377,6 +381,37 @@ def test_ratings_changed_in_quick_succession_are_all_saved(site, page, team, ass
 
 
 # --- 3. Without JavaScript -----------------------------------------------------------------
+
+
+def test_on_a_phone_the_sections_are_near_the_top_and_one_next_step_stands_out(
+    site, page, visit, team, assessment
+):
+    log_in(page, site, team["amina"])
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(section_url(site, assessment, "2"))
+        jump = page.locator("details.sections-jump")
+        full_list = page.locator(".walkthrough-nav")
+        if width == 375:
+            expect(jump).to_be_visible()
+            expect(full_list).to_be_hidden()
+            # Within the first screen, above the questions.
+            assert jump.bounding_box()["y"] < 800
+            jump.locator("summary").click()
+            expect(jump.get_by_role("navigation", name="Sections")).to_be_visible()
+        else:
+            expect(jump).to_be_hidden()
+            expect(full_list.get_by_role("navigation", name="Sections")).to_be_visible()
+        visit.check(f"section-{width}")
+
+        page.goto(f"{site}{assessment.get_absolute_url()}")
+        # One primary next step; the rest are secondary.
+        expect(page.locator("main .btn-primary")).to_have_count(1)
+        expect(page.locator("main .btn-primary")).to_have_text("Start answering")
+        expect(page.get_by_role("link", name="Check and submit")).to_have_class(
+            "btn btn-outline-secondary"
+        )
+        visit.check(f"assessment-{width}")
 
 
 @pytest.mark.browser_context_args(java_script_enabled=False)
