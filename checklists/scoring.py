@@ -26,6 +26,7 @@ verdict. A float in the rules is read as the decimal it is written as (0.1 is 1/
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import defaultdict
@@ -38,6 +39,8 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
 
 NOT_APPLICABLE = "not_applicable"
 
@@ -529,10 +532,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Improvement:
-    """The fewest answers to improve for the verdict to reach `level` (the next better one)."""
+    """The fewest answers to improve for the verdict to reach `level` (the next better one).
+    `reaches`: the verdict once every step is taken, which can be better than `level` (clearing
+    the last blocking gap of an otherwise strong assessment lifts it past the next level)."""
 
     level: str
     steps: tuple[Step, ...]
+    reaches: str
 
 
 def next_level_steps(
@@ -568,9 +574,8 @@ def next_level_steps(
     cap_index = level_keys.index(rules["gates"]["verdict_cap"])
     order = {question.key: index for index, question in enumerate(questions)}
 
-    def reaches(plan: Mapping[str, str]) -> bool:
-        verdict = score_assessment(rules, questions, {**ratings, **plan}).verdict
-        return level_keys.index(verdict) <= target
+    def verdict_with(plan: Mapping[str, str]) -> str:
+        return score_assessment(rules, questions, {**ratings, **plan}).verdict
 
     blocking = {gap.key for gap in result.blocking_gaps}
     mandatory = sorted(blocking, key=order.__getitem__) if target < cap_index else []
@@ -651,6 +656,7 @@ def next_level_steps(
     # Ask no more than needed: each step at the lowest better rating that still reaches the level
     # with the others, worked out on the tally (with the plan at the best rating, the conditions
     # hold with `spare` points, answers and cleared critical questions to spare).
+    at_best = dict(found)
     by_key = {question.key: question for question in questions}
     spare_points = sum((prefix[i][n] for i, n in enumerate(chosen_counts)), Fraction(0))
     spare_points -= needed_points
@@ -668,11 +674,19 @@ def next_level_steps(
                 spare_points -= lost
                 spare_cleared -= uncleared
                 break
-    if not reaches(found):  # the tally above and score_assessment must agree
-        raise AssertionError("next_level_steps: the plan does not reach the level")
+    # The scorer has the last word. The tally above mirrors its conditions; should the two ever
+    # part (a rule this function does not know of), ask for the best rating rather than promise
+    # a verdict the scorer would not give, and say nothing rather than something untrue.
+    for plan in (found, at_best):
+        verdict = verdict_with(plan)
+        if level_keys.index(verdict) <= target:
+            break
+    else:
+        logger.error("next_level_steps: no plan reaches %s; listing none", level_keys[target])
+        return None
     steps = [
         Step(key=key, rating=ratings.get(key) or None, to=to, blocking=key in blocking)
-        for key, to in found.items()
+        for key, to in plan.items()
     ]
     steps.sort(key=lambda step: (not step.blocking, order[step.key]))
-    return Improvement(level=level_keys[target], steps=tuple(steps))
+    return Improvement(level=level_keys[target], steps=tuple(steps), reaches=verdict)

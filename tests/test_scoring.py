@@ -805,3 +805,23 @@ def test_the_worked_examples_next_level_is_the_one_docs_name():
     )
     doc = " ".join(DOCS.read_text(encoding="utf-8").split())
     assert "the list to reach Ready with conditions is 3.3 alone" in doc
+
+
+def test_when_the_scorer_disagrees_with_the_tally_no_plan_is_promised(monkeypatch, caplog):
+    # Should the tally and the scorer ever part, the page lists nothing rather than steps that
+    # would not move the verdict. Here the scorer ignores every improvement.
+    import checklists.scoring as scoring
+
+    ratings = perfect({"3.1": "planned"})
+    real = scoring.score_assessment
+    stuck = real(RULES, QUESTIONS, ratings)
+    monkeypatch.setattr(scoring, "score_assessment", lambda *args: stuck)
+    assert scoring.next_level_steps(RULES, QUESTIONS, ratings) is None
+    assert "no plan reaches" in caplog.text
+
+
+def test_the_plan_names_the_verdict_its_steps_reach():
+    plan = next_level_steps(RULES, QUESTIONS, perfect({"3.1": "planned"}))
+    assert (plan.level, plan.reaches) == ("ready_with_conditions", "ready")
+    plan = next_level_steps(RULES, QUESTIONS, perfect({"1.2": None, "1.3": None}))
+    assert (plan.level, plan.reaches) == ("ready", "ready")

@@ -1250,10 +1250,25 @@ def test_the_overview_lists_what_would_move_the_verdict_up(as_owner, assessment,
     assert [(s["key"], s["to_label"], s["blocking"]) for s in plan["steps"]] == [
         ("3.1", "In place", True)
     ]
-    assert "What would make it Ready with conditions" in response.text
+    # With everything else evidenced, clearing the one gate lifts the verdict past the next
+    # level: the heading names the verdict the steps reach, not the next level.
+    assert "What would make it Ready<" in response.text
+    assert "Improve this answer to reach Ready:" in response.text
     section = re.search(r'<section class="mt-4 next-level".*?</section>', response.text, re.S)[0]
     assert f'href="{section_url(assessment, "3")}#q-3.1"' in section
     assert "from Planned to In place or better" in section
+
+
+def test_a_blank_overview_shows_the_first_steps_and_folds_the_rest(as_owner, assessment):
+    response = as_owner.get(assessment.get_absolute_url())
+    steps = response.context["next_level"]["steps"]
+    assert len(steps) > 5
+    section = re.search(r'<section class="mt-4 next-level".*?</section>', response.text, re.S)[0]
+    shown, folded = section.split("<details", 1)
+    assert shown.count("<li>") == 5
+    assert f"Show {len(steps) - 5} more answers</summary>" in folded
+    assert folded.count("<li>") == len(steps) - 5
+    assert '<ol class="next-steps" start="6">' in folded
 
 
 def test_a_ready_overview_lists_no_next_level(as_owner, assessment, owner):

@@ -595,6 +595,7 @@ def next_level_of(state: AssessmentState) -> dict | None:
         return None
     return {
         "level": levels[plan.level],
+        "reaches": levels[plan.reaches],
         "steps": [
             {
                 "key": step.key,
