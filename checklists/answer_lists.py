@@ -99,14 +99,7 @@ def appendix_html(sections) -> SafeString:
             if answer and answer.evidence_note:
                 notes += _note(evidence, lines(answer.evidence_note))
             if answer and answer.evidence_links:
-                notes += _note(
-                    links,
-                    ", ".join(
-                        f'<a class="link" href="{escape(link)}" rel="noopener noreferrer">'
-                        f"{escape(link)}</a>"
-                        for link in answer.evidence_links
-                    ),
-                )
+                notes += _note(links, _links(answer.evidence_links))
             parts.append(
                 '\n  <div class="appendix-item">\n'
                 # The rating ends the question's own paragraph: a line less per question, a
@@ -125,11 +118,11 @@ def _note(label: str, html: str) -> str:
 
 def gap_cards_html(gaps: list[dict]) -> SafeString:
     """The report's cards of blocking gaps (selectors.assessment_gaps): each question with its
-    flags, its rating, whether evidence is recorded and what good looks like."""
+    flags, its rating, the evidence recorded for it and what good looks like."""
     critical = f'<span class="badge badge-critical">{escape(_("Critical"))}</span>'
     rating, evidence, good = _card_headings()
     not_answered = escape(_("Not answered"))
-    recorded, none_recorded = escape(_("Recorded")), escape(_("None recorded"))
+    none_recorded = escape(_("None recorded"))
     cards = []
     for gap in gaps:
         flags = "".join(
@@ -138,11 +131,31 @@ def gap_cards_html(gaps: list[dict]) -> SafeString:
         )
         facts = (
             f"{rating}{escape(gap['rating_label']) or not_answered}</td></tr>\n"
-            f"{evidence}{recorded if gap['has_evidence'] else none_recorded}</td></tr>\n"
+            f"{evidence}{_evidence(gap['question'].answer) or none_recorded}</td></tr>\n"
             f"{good}{escape(gap['good'])}</td></tr>"
         )
         cards.append(_card("gap-card", gap, flags + critical, facts))
     return mark_safe("".join(cards))  # noqa: S308 - every value above is escaped
+
+
+def _evidence(answer) -> str:
+    """What a gap card says of the evidence: the note as written (a reader weighing a gap wants
+    the team's own words, not "recorded"), then the links; empty when there is neither."""
+    if answer is None:
+        return ""
+    parts = []
+    if answer.evidence_note:
+        parts.append(lines(answer.evidence_note))
+    if answer.evidence_links:
+        parts.append(_links(answer.evidence_links))
+    return "<br>".join(parts)
+
+
+def _links(links: list[str]) -> str:
+    return ", ".join(
+        f'<a class="link" href="{escape(link)}" rel="noopener noreferrer">{escape(link)}</a>'
+        for link in links
+    )
 
 
 def condition_cards_html(conditions: list[dict]) -> SafeString:

@@ -842,3 +842,70 @@ def test_the_report_pdf_downloads_while_the_cache_server_is_down(
         assert response.content.startswith(b"%PDF")
     finally:
         caches["default"].close()
+
+
+def test_a_blocking_gaps_card_shows_the_evidence_note_and_links(client, owner, gappy):
+    services.answers_record(
+        assessment=gappy,
+        user=owner,
+        changes=[
+            services.AnswerChange(
+                question=gappy.checklist.questions.get(key="3.1"),
+                rating="planned",
+                evidence_note="Draft protocol agreed with the Mirpur clinic.",
+                evidence_links=["https://example.org/protocol"],
+                expected_revision=gappy.answers.get(question__key="3.1").revision,
+            )
+        ],
+    )
+    text = pdf_text(gappy)
+    card = text[re.search(r"(?m)^3\.1 .*Critical$", text).start() : text.index("Scores\n")]
+    assert "Draft protocol agreed with the Mirpur clinic." in card
+    assert "https://example.org/protocol" in card
+    assert "Recorded" not in text
+    client.force_login(owner)
+    html = client.get(reverse("checklists:assessment-report", args=[gappy.pk])).text
+    card = html[html.index('<span class="gap-key">3.1</span>') :]
+    card = card[: card.index("</table>")]
+    assert "Draft protocol agreed with the Mirpur clinic." in card
+    assert 'href="https://example.org/protocol"' in card
+    # 7.2 has no evidence at all.
+    card = html[html.index('<span class="gap-key">7.2</span>') :]
+    assert "None recorded" in card[: card.index("</table>")]
+
+
+def test_no_part_of_the_pdf_runs_past_the_right_margin(gappy, owner):
+    # Long owners and every gap planned: the action table is at its widest.
+    for question in gappy.checklist.questions.all()[:20]:
+        services.action_update(
+            assessment=gappy,
+            question=question,
+            user=owner,
+            owner="Operations Manager (Dhaka office), Supplier Relations",
+            due_date=date(2027, 3, 10),
+            status="in_progress",
+        )
+    from django.template.loader import render_to_string
+
+    from checklists.reports import REPORT_CSS, _stylesheets, _weasyprint, assessment_report_context
+
+    html = render_to_string(
+        "checklists/pdf/assessment_report.html",
+        assessment_report_context(gappy, generated_at=WHEN),
+    )
+    weasyprint = _weasyprint()
+    document = weasyprint.HTML(string=html).render(stylesheets=_stylesheets(REPORT_CSS))
+    overflowing = []
+    for number, page in enumerate(document.pages, 1):
+        box = page._page_box
+        right = box.content_box_x() + box.width + 0.5  # half a point for rounding
+        stack = list(box.children)
+        while stack:
+            child = stack.pop()
+            if type(child).__name__ == "MarginBox":
+                continue
+            end = child.position_x + child.margin_width()
+            if end > right and getattr(child, "element_tag", None):
+                overflowing.append((number, child.element_tag, round(end - right)))
+            stack.extend(getattr(child, "children", []))
+    assert not overflowing

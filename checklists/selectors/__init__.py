@@ -515,7 +515,6 @@ def assessment_gaps(state: AssessmentState) -> list[dict]:
                 "flag_items": [flags[f] for f in gap.flags if f in flags],
                 "rating": gap.rating,
                 "rating_label": labels.get(gap.rating, "") if gap.rating else _("Not answered"),
-                "has_evidence": bool(q.answer and q.answer.has_evidence),
                 "good": q.guidance.get("good", ""),
                 "question": q,
                 "href": f"{links[gap.section]}#q-{gap.key}",

@@ -1,5 +1,7 @@
 """Create the demonstration accounts and data; running it again changes nothing new."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -28,6 +30,20 @@ def _ratings(checklist: ChecklistVersion, default: str, overrides: dict[str, str
     return {q.key: overrides.get(q.key, default) for q in checklist.questions.all()}
 
 
+# Evidence written for answers that are not yet in place: the report's gap cards show it.
+NOTES = {
+    "3.1": "Draft emergency protocol shared with the Dhaka Workers' Rights Centre; "
+    "named contacts and time limits still to be agreed.",
+}
+
+# The baseline's action plan: who closes each gap, and by when.
+ACTIONS = {
+    "3.1": ("Dana Demo with the Dhaka Workers' Rights Centre", (2027, 1, 15), "in_progress"),
+    "3.6": ("Dhaka Workers' Rights Centre", (2027, 2, 1), "open"),
+    "6.8": ("VoiceLink Technologies (security lead)", (2027, 3, 31), "open"),
+}
+
+
 def _answer_all(assessment: Assessment, user: User, ratings: dict[str, str | None]) -> None:
     questions = {q.key: q for q in assessment.checklist.questions.all()}
     profile = assessment.project.profile
@@ -43,7 +59,9 @@ def _answer_all(assessment: Assessment, user: User, ratings: dict[str, str | Non
                 na_justification="No such case in this project."
                 if rating == "not_applicable"
                 else "",
-                evidence_note=EVIDENCE if rating == "in_place_with_evidence" else "",
+                evidence_note=EVIDENCE
+                if rating == "in_place_with_evidence"
+                else NOTES.get(key, ""),
             )
         )
     services.answers_record(assessment=assessment, user=user, changes=changes)
@@ -160,7 +178,7 @@ class Command(BaseCommand):
             organisation=organisation, created_by=user, name=name, **fields
         )
 
-    def _assessment(self, project, checklist, user, title, ratings, submit=False):
+    def _assessment(self, project, checklist, user, title, ratings, submit=False, actions=None):
         if project.assessments.filter(title=title).exists():
             return 0
         assessment = services.assessment_start(
@@ -169,6 +187,16 @@ class Command(BaseCommand):
         _answer_all(assessment, user, ratings)
         if submit:
             services.assessment_submit(assessment=assessment, user=user)
+        questions = {q.key: q for q in checklist.questions.all()}
+        for key, (owner, due, status) in (actions or {}).items():
+            services.action_update(
+                assessment=assessment,
+                question=questions[key],
+                owner=owner,
+                due_date=date(*due),
+                status=status,
+                user=user,
+            )
         return 1
 
     def _brand(self, checklist, dana) -> int:
@@ -206,7 +234,13 @@ class Command(BaseCommand):
         follow_up = {key: (rating if key[0] in "123" else None) for key, rating in baseline.items()}
         follow_up["3.1"] = "in_place"
         return self._assessment(
-            project, checklist, dana, "Baseline before the pilot", baseline, submit=True
+            project,
+            checklist,
+            dana,
+            "Baseline before the pilot",
+            baseline,
+            submit=True,
+            actions=ACTIONS,
         ) + self._assessment(project, checklist, dana, "Follow-up during the pilot", follow_up)
 
     def _provider(self, checklist, dana, tariq) -> int:
