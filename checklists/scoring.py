@@ -551,10 +551,14 @@ def next_level_steps(
     None when the verdict is already the best level, or when no set of improved answers reaches
     the next level (nothing applicable). Only applicable questions below the best rating can
     improve; a not applicable question stays so. Blocking gaps come first: while one is left the
-    verdict stays at the cap, so each is in the plan when the next level is better than the cap.
-    Then the fewest other questions that together make the level's conditions hold (score,
+    verdict stays at the cap, so each is in the plan when the level aimed at is better than the
+    cap. Then the fewest other questions that together make the level's conditions hold (score,
     answered share, unmet critical questions). Each step names the lowest rating that still
     reaches the level with the other steps taken; ties go to the checklist's order.
+
+    Any level at least as good as the next one will do: levels need not be nested (a better
+    level may allow more unmet critical questions than a worse one), so each is tried and the
+    shortest list wins, the nearest level on a tie.
     """
     result = score_assessment(rules, questions, ratings)
     level_keys = [level["key"] for level in rules["levels"]]
@@ -562,131 +566,149 @@ def next_level_steps(
     if current == 0:
         return None
     target = current - 1
-    scale = [rating["key"] for rating in rules["scale"]]
-    points = {rating["key"]: _exact(rating["points"]) for rating in rules["scale"]}
-    best_points = max(points.values())
-    best = next(key for key in reversed(scale) if points[key] == best_points)
-    met = met_ratings(rules)
-    weights = {
-        True: _exact(rules["weights"]["critical"]),
-        False: _exact(rules["weights"]["standard"]),
-    }
-    cap_index = level_keys.index(rules["gates"]["verdict_cap"])
-    order = {question.key: index for index, question in enumerate(questions)}
-
-    def verdict_with(plan: Mapping[str, str]) -> str:
-        return score_assessment(rules, questions, {**ratings, **plan}).verdict
-
-    blocking = {gap.key for gap in result.blocking_gaps}
-    mandatory = sorted(blocking, key=order.__getitem__) if target < cap_index else []
-    # The others that could improve, by what raising one to the best rating brings:
-    # (answers an unanswered question, clears an unmet critical question) -> gains, best first.
-    classes: dict[tuple[bool, bool], list[tuple[Fraction, int, str]]] = defaultdict(list)
-    for question in questions:
-        rating = ratings.get(question.key) or None
-        if rating == NOT_APPLICABLE or question.key in mandatory:
-            continue
-        if rating is not None and points[rating] == best_points:
-            continue
-        gain = weights[question.critical] * (best_points - (points[rating] if rating else 0))
-        kind = (rating is None, question.critical and rating not in met)
-        classes[kind].append((-gain, order[question.key], question.key))
-    for members in classes.values():
-        members.sort()
-    kinds = [(True, True), (True, False), (False, True), (False, False)]
-    pools = [classes.get(kind, []) for kind in kinds]
-
-    # Where the mandatory steps leave the overall tally, and what the level asks of it.
-    level = rules["levels"][target]
-    overall = result.overall
-    possible = overall.possible_exact or Fraction(0)
-    if not possible:
+    if not result.overall.possible_exact:
         return None  # nothing applicable: no answer can change the verdict
-    earned = overall.earned_exact or Fraction(0)
-    answered, unmet = overall.answered, len(result.unmet_critical)
-    for key in mandatory:
-        question = next(q for q in questions if q.key == key)
-        rating = ratings.get(key) or None
-        earned += weights[question.critical] * (best_points - (points[rating] if rating else 0))
-        answered += rating is None
-        unmet -= 1  # a blocking gap is an unmet critical question
-    needed_points = _exact(level["min_score"]) * possible / 100 - earned
-    needed_answered = _exact(level["min_answered"]) * overall.applicable / 100 - answered
-    allowed = level.get("max_unmet_critical")
-    needed_cleared = unmet - allowed if allowed is not None else 0
-    prefix = [[Fraction(0)] for _kind in kinds]
-    for gains, pool in zip(prefix, pools, strict=True):
-        for member in pool:
-            gains.append(gains[-1] - member[0])
-
-    def holds(a: int, b: int, c: int, d: int) -> bool:
-        gain = prefix[0][a] + prefix[1][b] + prefix[2][c] + prefix[3][d]
-        return gain >= needed_points and a + b >= needed_answered and a + c >= needed_cleared
-
-    def plan_of(counts: Sequence[int]) -> dict[str, str]:
-        chosen = [member[2] for pool, n in zip(pools, counts, strict=True) for member in pool[:n]]
-        return {key: best for key in [*mandatory, *chosen]}
-
-    # Within a kind the questions differ only by gain, so the best n of a kind are its first n:
-    # try every mix of counts, fewest in all first. A checklist has some 60 questions, so this
-    # stays small (at most about (60/4)^4 mixes, far fewer in practice).
-    found: dict[str, str] | None = None
-    chosen_counts = (0, 0, 0, 0)
-    sizes = [len(pool) for pool in pools]
-    for total in range(sum(sizes) + 1):
-        for a in range(min(total, sizes[0]) + 1):
-            for b in range(min(total - a, sizes[1]) + 1):
-                for c in range(min(total - a - b, sizes[2]) + 1):
-                    d = total - a - b - c
-                    if d > sizes[3]:
-                        continue
-                    if holds(a, b, c, d):
-                        found = plan_of((a, b, c, d))
-                        chosen_counts = (a, b, c, d)
-                        break
-                if found is not None:
-                    break
-            if found is not None:
-                break
-        if found is not None:
-            break
-    if found is None:
+    tally = _Planner(rules, questions, ratings, result)
+    plans = [plan for index in range(target, -1, -1) if (plan := tally.plan_for(index))]
+    if not plans:
         return None
+    plan = min(plans, key=len)  # min() keeps the first of equals: the nearest level
 
-    # Ask no more than needed: each step at the lowest better rating that still reaches the level
-    # with the others, worked out on the tally (with the plan at the best rating, the conditions
-    # hold with `spare` points, answers and cleared critical questions to spare).
-    at_best = dict(found)
-    by_key = {question.key: question for question in questions}
-    spare_points = sum((prefix[i][n] for i, n in enumerate(chosen_counts)), Fraction(0))
-    spare_points -= needed_points
-    spare_cleared = chosen_counts[0] + chosen_counts[2] - needed_cleared
-    for key in sorted(found, key=order.__getitem__):
-        question, rating = by_key[key], ratings.get(key) or None
-        start = scale.index(rating) + 1 if rating else 0
-        for candidate in scale[start:]:
-            lost = weights[question.critical] * (best_points - points[candidate])
-            uncleared = question.critical and rating not in met and candidate not in met
-            if key in mandatory and candidate not in met:
-                continue  # a blocking gap must be met
-            if lost <= spare_points and (not uncleared or spare_cleared >= 1):
-                found[key] = candidate
-                spare_points -= lost
-                spare_cleared -= uncleared
-                break
-    # The scorer has the last word. The tally above mirrors its conditions; should the two ever
-    # part (a rule this function does not know of), ask for the best rating rather than promise
-    # a verdict the scorer would not give, and say nothing rather than something untrue.
-    for plan in (found, at_best):
-        verdict = verdict_with(plan)
+    # The scorer has the last word. The tally mirrors its conditions; should the two ever part
+    # (a rule this function does not know of), ask for the best rating rather than promise a
+    # verdict the scorer would not give, and say nothing rather than something untrue.
+    for candidate in (plan, dict.fromkeys(plan, tally.best)):
+        verdict = score_assessment(rules, questions, {**ratings, **candidate}).verdict
         if level_keys.index(verdict) <= target:
             break
     else:
         logger.error("next_level_steps: no plan reaches %s; listing none", level_keys[target])
         return None
+    blocking = {gap.key for gap in result.blocking_gaps}
     steps = [
         Step(key=key, rating=ratings.get(key) or None, to=to, blocking=key in blocking)
-        for key, to in plan.items()
+        for key, to in candidate.items()
     ]
-    steps.sort(key=lambda step: (not step.blocking, order[step.key]))
+    steps.sort(key=lambda step: (not step.blocking, tally.order[step.key]))
     return Improvement(level=level_keys[target], steps=tuple(steps), reaches=verdict)
+
+
+class _Planner:
+    """next_level_steps' arithmetic: the overall tally of an assessment, and the fewest answers
+    that make one level's conditions hold, worked out on it rather than by rescoring each try."""
+
+    # Kinds of question that could improve, by what raising one to the best rating brings:
+    # (answers an unanswered question, clears an unmet critical question).
+    KINDS = ((True, True), (True, False), (False, True), (False, False))
+
+    def __init__(self, rules, questions, ratings, result: Result):
+        self.rules, self.questions, self.ratings, self.result = rules, questions, ratings, result
+        self.scale = [rating["key"] for rating in rules["scale"]]
+        self.points = {rating["key"]: _exact(rating["points"]) for rating in rules["scale"]}
+        self.best_points = max(self.points.values())
+        self.best = next(
+            key for key in reversed(self.scale) if self.points[key] == self.best_points
+        )
+        self.met = met_ratings(rules)
+        self.weights = {
+            True: _exact(rules["weights"]["critical"]),
+            False: _exact(rules["weights"]["standard"]),
+        }
+        self.cap_index = [level["key"] for level in rules["levels"]].index(
+            rules["gates"]["verdict_cap"]
+        )
+        self.order = {question.key: index for index, question in enumerate(questions)}
+        self.by_key = {question.key: question for question in questions}
+        self.blocking = sorted((gap.key for gap in result.blocking_gaps), key=self.order.get)
+
+    def rating(self, key: str) -> str | None:
+        return self.ratings.get(key) or None
+
+    def gain(self, question: QuestionInput, rating: str | None) -> Fraction:
+        """Points won by raising `question` from `rating` to the best rating."""
+        return self.weights[question.critical] * (
+            self.best_points - (self.points[rating] if rating else 0)
+        )
+
+    def plan_for(self, index: int) -> dict[str, str] | None:
+        """The fewest answers to improve, each with the rating to reach, for the conditions of
+        level `index` to hold; None when no answers can make them hold."""
+        level = self.rules["levels"][index]
+        mandatory = self.blocking if index < self.cap_index else []
+        pools: dict[tuple[bool, bool], list[tuple[Fraction, int, str]]] = defaultdict(list)
+        for question in self.questions:
+            rating = self.rating(question.key)
+            if rating == NOT_APPLICABLE or question.key in mandatory:
+                continue
+            if rating is not None and self.points[rating] == self.best_points:
+                continue
+            kind = (rating is None, question.critical and rating not in self.met)
+            pools[kind].append(
+                (-self.gain(question, rating), self.order[question.key], question.key)
+            )
+        ordered = [sorted(pools.get(kind, [])) for kind in self.KINDS]
+
+        # Where the mandatory steps leave the overall tally, and what the level asks of it.
+        overall = self.result.overall
+        earned = overall.earned_exact or Fraction(0)
+        answered, unmet = overall.answered, len(self.result.unmet_critical)
+        for key in mandatory:
+            rating = self.rating(key)
+            earned += self.gain(self.by_key[key], rating)
+            answered += rating is None
+            unmet -= 1  # a blocking gap is an unmet critical question
+        needed_points = _exact(level["min_score"]) * overall.possible_exact / 100 - earned
+        needed_answered = _exact(level["min_answered"]) * overall.applicable / 100 - answered
+        allowed = level.get("max_unmet_critical")
+        needed_cleared = unmet - allowed if allowed is not None else 0
+        prefix = [[Fraction(0)] for _kind in self.KINDS]
+        for gains, pool in zip(prefix, ordered, strict=True):
+            for member in pool:
+                gains.append(gains[-1] - member[0])
+
+        def holds(a: int, b: int, c: int, d: int) -> bool:
+            gain = prefix[0][a] + prefix[1][b] + prefix[2][c] + prefix[3][d]
+            return gain >= needed_points and a + b >= needed_answered and a + c >= needed_cleared
+
+        # Within a kind the questions differ only by gain, so the best n of a kind are its
+        # first n: try every mix of counts, fewest in all first. A checklist has some 60
+        # questions, so this stays small (at most about (60/4)^4 mixes, far fewer in practice).
+        sizes = [len(pool) for pool in ordered]
+        counts = next(
+            (
+                (a, b, c, total - a - b - c)
+                for total in range(sum(sizes) + 1)
+                for a in range(min(total, sizes[0]) + 1)
+                for b in range(min(total - a, sizes[1]) + 1)
+                for c in range(min(total - a - b, sizes[2]) + 1)
+                if total - a - b - c <= sizes[3] and holds(a, b, c, total - a - b - c)
+            ),
+            None,
+        )
+        if counts is None:
+            return None
+        chosen = [member[2] for pool, n in zip(ordered, counts, strict=True) for member in pool[:n]]
+        plan = dict.fromkeys([*mandatory, *chosen], self.best)
+
+        # Ask no more than needed: each step at the lowest better rating that still reaches the
+        # level with the others, worked out on the tally (with the plan at the best rating, the
+        # conditions hold with `spare` points and cleared critical questions to spare).
+        spare_points = sum((prefix[i][n] for i, n in enumerate(counts)), Fraction(0))
+        spare_points -= needed_points
+        spare_cleared = counts[0] + counts[2] - needed_cleared
+        for key in sorted(plan, key=self.order.__getitem__):
+            question, rating = self.by_key[key], self.rating(key)
+            start = self.scale.index(rating) + 1 if rating else 0
+            for candidate in self.scale[start:]:
+                lost = self.weights[question.critical] * (self.best_points - self.points[candidate])
+                uncleared = (
+                    question.critical and rating not in self.met and candidate not in self.met
+                )
+                if key in mandatory and candidate not in self.met:
+                    continue  # a blocking gap must be met
+                if lost <= spare_points and (not uncleared or spare_cleared >= 1):
+                    plan[key] = candidate
+                    spare_points -= lost
+                    spare_cleared -= uncleared
+                    break
+        return plan

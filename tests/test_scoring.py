@@ -825,3 +825,35 @@ def test_the_plan_names_the_verdict_its_steps_reach():
     assert (plan.level, plan.reaches) == ("ready_with_conditions", "ready")
     plan = next_level_steps(RULES, QUESTIONS, perfect({"1.2": None, "1.3": None}))
     assert (plan.level, plan.reaches) == ("ready", "ready")
+
+
+def test_a_better_level_with_looser_conditions_can_be_the_shorter_way_up():
+    # Levels need not be nested: here the best level asks only for a score, while the next one
+    # also asks that no critical question be left unmet. Raising 1.1 alone reaches the best.
+    rule = {"description": ".", "min_answered": 0}
+    rules = {
+        "scale": [
+            {"key": f"r{n}", "label": f"Rating {n}", "points": n, "description": "."}
+            for n in range(3)
+        ],
+        "met_rating": "r0",
+        "not_applicable": {"label": "N/A", "description": "."},
+        "weights": {"critical": 1, "standard": 4},
+        "gates": {"flags": [], "verdict_cap": "l0"},
+        "levels": [
+            {**rule, "key": "l0", "label": "Level 0", "min_score": 6},
+            {**rule, "key": "l1", "label": "Level 1", "min_score": 6},
+            {**rule, "key": "l2", "label": "Level 2", "min_score": 6, "max_unmet_critical": 0},
+            {**rule, "key": "l3", "label": "Level 3", "min_score": 0},
+        ],
+    }
+    questions = [
+        QuestionInput(key=f"1.{n}", section="1", principles=("P1",), flags=(), critical=n == 5)
+        for n in range(1, 6)
+    ]
+    ratings = {"1.1": "r0", "1.2": "r0", "1.3": "r0", "1.4": "r0", "1.5": None}
+    assert score_assessment(rules, questions, ratings).verdict == "l3"
+    plan = next_level_steps(rules, questions, ratings)
+    assert (plan.level, plan.reaches) == ("l2", "l0")
+    assert [s.key for s in plan.steps] == ["1.1"]
+    check_plan(rules, questions, ratings)
