@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..access import Can, get_invitation_for, get_organisation_for, get_project_for
-from ..forms import AccessForm, CollaboratorForm, InvitationForm, OrganisationForm, RoleForm
+from ..forms.projects import OrganisationForm
+from ..forms.teams import AccessForm, CollaboratorForm, InvitationForm, RoleForm
 from ..links import url
 from ..models import Invitation, Membership, User
 from ..selectors.teams import (
