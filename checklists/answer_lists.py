@@ -272,7 +272,7 @@ def action_table_html(items: list[dict]) -> SafeString:
 
 def action_items_html(items: list[dict]) -> SafeString:
     """The action plan's items (reports.action_plan), each with its form's inputs when it has
-    them (`item["inputs"]`, forms.action_inputs_html) and its planned action in words
+    them (`item["inputs"]`, forms.actions.action_inputs_html) and its planned action in words
     otherwise."""
     blocking = f'<span class="badge text-bg-danger">{escape(_("Blocking"))}</span> '
     critical = f'<span class="badge text-bg-light border">{escape(_("Critical"))}</span> '

@@ -1,5 +1,6 @@
 """Escaping for the markup that the app writes in Python: the long lists (answer_lists.py), the
-charts (charts.py) and the form inputs drawn without widget templates (forms.py).
+charts (charts.py) and the form inputs drawn without widget templates (forms/answers.py and
+forms/actions.py).
 
 Django's escape() and conditional_escape() pass every call through keep_lazy's wrapper, which
 looks through the arguments for lazy translations before escaping: about 2 µs a call against

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from checklists import catalog, services
-from checklists.forms import (
+from checklists.forms.actions import (
     ActionForm,
     action_input_texts,
     action_inputs_html,

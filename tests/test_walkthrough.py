@@ -23,7 +23,7 @@ from django.urls import reverse
 from checklists import catalog, services
 from checklists.access import Can, get_organisation_for
 from checklists.content import evaluate_condition
-from checklists.forms import ANSWER_FIELDS, AnswerForm, answer_fingerprint
+from checklists.forms.answers import ANSWER_FIELDS, AnswerForm, answer_fingerprint
 from checklists.models import (
     Answer,
     Assessment,

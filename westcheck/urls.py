@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from checklists import forms, views
-from checklists.views import accounts
+from checklists.forms.accounts import LoginForm
+from checklists.views import accounts, public
 
 urlpatterns = [
     path("", include("checklists.urls")),
@@ -23,20 +23,20 @@ urlpatterns = [
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
-            authentication_form=forms.LoginForm, redirect_authenticated_user=True
+            authentication_form=LoginForm, redirect_authenticated_user=True
         ),
         name="login",
     ),
-    path("accounts/logout/", views.logout_page, name="logout"),
+    path("accounts/logout/", public.logout_page, name="logout"),
     # Before Django's own, which it replaces: a reset also lifts a log-in lock-out.
     path(
         "accounts/reset/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(),
+        public.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", public.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "checklists.views.bad_request"
+handler400 = "checklists.views.public.bad_request"

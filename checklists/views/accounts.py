@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import services
-from ..forms import EmailChangeForm, NameForm, SignupFinishForm, SignupForm
+from ..forms.accounts import EmailChangeForm, NameForm, SignupFinishForm, SignupForm
 from ..services.accounts import LinkProblem, link_days
 
 SIGNUP_EMAIL = "signup_email"  # the session key: the address the last sign-up was sent to

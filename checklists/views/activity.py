@@ -16,7 +16,7 @@ from .. import audit
 from ..access import Can, get_assessment_for, get_organisation_for
 from ..data_exchange import csv_cell
 from ..downloads import private_download
-from ..forms import ActivityFilterForm
+from ..forms.teams import ActivityFilterForm
 from ..models import AuditEvent
 from ..selectors.activity import (
     ActivityFilter,

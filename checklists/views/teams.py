@@ -3,6 +3,8 @@ invitation, and a project's outside collaborators."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..access import Can, get_invitation_for, get_organisation_for, get_project_for
-from ..forms import AccessForm, CollaboratorForm, InvitationForm, OrganisationForm, RoleForm
+from ..forms.projects import OrganisationForm
+from ..forms.teams import AccessForm, CollaboratorForm, InvitationForm, RoleForm
 from ..links import url
-from ..models import Invitation, Membership, User
+from ..models import Invitation, Membership, Organisation, Project, User
 from ..selectors.teams import (
     invitation_for_token,
     member_for,
@@ -65,11 +68,32 @@ def members_page(request: HttpRequest, pk: int, invite_form=None, status=200) ->
 @require_POST
 def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_organisation_for(request.user, pk, Can.MANAGE_MEMBERS)
-    form = InvitationForm(request.POST)
+    return _invite(
+        request,
+        InvitationForm(request.POST),
+        organisation=organisation,
+        back=url("checklists:organisation-members", organisation.pk),
+        page=lambda form: members_page(request, pk, invite_form=form, status=400),
+    )
+
+
+def _invite(
+    request: HttpRequest,
+    form: InvitationForm,
+    *,
+    organisation: Organisation,
+    back: str,
+    page: Callable[[InvitationForm], HttpResponse],
+    project: Project | None = None,
+) -> HttpResponse:
+    """Send the invitation `form` asks for, to the organisation or (with a project) to that
+    project alone; then go `back`. A refused one draws the form again, with its errors, through
+    `page`."""
     if form.is_valid():
         try:
             invitation = services.invitation_create(
                 organisation=organisation,
+                project=project,
                 invited_by=request.user,
                 site=_site(request),
                 **form.cleaned_data,
@@ -82,8 +106,8 @@ def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Invitation sent to %(email)s. The link works for %(days)d days.")
                 % {"email": invitation.email, "days": Invitation.VALID_FOR.days},
             )
-            return redirect("checklists:organisation-members", organisation.pk)
-    return members_page(request, pk, invite_form=form, status=400)
+            return redirect(back)
+    return page(form)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -317,26 +341,14 @@ def project_people(request: HttpRequest, pk: int, invite_form=None, status=200) 
 @require_POST
 def collaborator_invite(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk, Can.MANAGE_COLLABORATORS)
-    form = CollaboratorForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                organisation=project.organisation,
-                project=project,
-                invited_by=request.user,
-                site=_site(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Invitation sent to %(email)s. The link works for %(days)d days.")
-                % {"email": invitation.email, "days": Invitation.VALID_FOR.days},
-            )
-            return redirect("checklists:project-people", project.pk)
-    return project_people(request, pk, invite_form=form, status=400)
+    return _invite(
+        request,
+        CollaboratorForm(request.POST),
+        organisation=project.organisation,
+        project=project,
+        back=url("checklists:project-people", project.pk),
+        page=lambda form: project_people(request, pk, invite_form=form, status=400),
+    )
 
 
 def _project_invitation(request: HttpRequest, pk: int, invitation_pk: int):

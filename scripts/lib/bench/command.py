@@ -52,7 +52,7 @@ from django.urls import reverse
 
 from checklists import services
 from checklists.content import evaluate_condition
-from checklists.forms import AnswerForm, answer_fingerprint
+from checklists.forms.answers import AnswerForm, answer_fingerprint
 from checklists.models import (
     Action,
     Answer,
