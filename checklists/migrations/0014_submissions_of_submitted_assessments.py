@@ -12,7 +12,7 @@ SUBMITTED = "submitted"
 
 
 def create_submissions(apps, schema_editor=None):
-    """Create the missing submissions; tests call it with the current app registry."""
+    """Create the missing submissions (tests call it too, with the same historical models)."""
     from checklists import submissions
     from checklists.content import evaluate_condition
     from checklists.models import Project as CurrentProject

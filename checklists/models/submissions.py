@@ -10,6 +10,7 @@ allowed, because deleting a project takes its assessments and their submissions 
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .checklists import ChecklistVersion
@@ -83,7 +84,7 @@ class Submission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_id} #{self.number}"
+        return gettext("Submission %(number)d") % {"number": self.number}
 
     def save(self, *args, **kwargs):
         # The triggers refuse an UPDATE too; this says so before reaching the database.
