@@ -207,16 +207,19 @@ def get_project_for(user: User, pk: int, need: str = Can.VIEW) -> Project:
 
 
 def get_assessment_for(user: User, pk: int, need: str = Can.VIEW) -> Assessment:
-    """The assessment with its project, organisation and submitter's name, and its checklist
-    version from memory; `assessment.caps` is what the user may do with it.
+    """The assessment with its project, organisation, submitter's name and submission (if any),
+    and its checklist version from memory; `assessment.caps` is what the user may do with it.
 
     One query for members; collaborators and outsiders pay a second one. Asking to change a
     submitted assessment is refused (403) with a message that says it is locked.
     """
     if not user.is_authenticated:
         raise Http404
-    base = Assessment.objects.select_related("project__organisation").annotate(
-        submitter_name=F("submitted_by__name")
+    # With its submission's number and milestone (for the pages' headers), not its snapshot.
+    base = (
+        Assessment.objects.select_related("project__organisation", "submission")
+        .defer("submission__answers", "submission__summary")
+        .annotate(submitter_name=F("submitted_by__name"))
     )
     assessment = _one(_as_member(base, "project__organisation__memberships", user), pk)
     if assessment is None:

@@ -14,6 +14,7 @@ from .models import (
     ProjectUserObjectPermission,
     Question,
     Section,
+    Submission,
     User,
 )
 
@@ -58,7 +59,7 @@ class UserAdmin(BaseUserAdmin):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Nothing here is added, changed or deleted: published checklist content (load a new
-    version instead), and the audit trail."""
+    version instead), submissions, and the audit trail."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -259,5 +260,35 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "data",
         "previous_hash",
         "hash",
+    ]
+    fields = readonly_fields
+
+
+# --- Submissions -----------------------------------------------------------------------------
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    """Read only: a submission is what was submitted, and the database refuses to change it."""
+
+    list_display = ["project", "number", "milestone", "verdict", "score", "submitted_at"]
+    list_filter = ["milestone", "verdict"]
+    search_fields = ["project__name", "submitted_by_name", "integrity_hash"]
+    list_select_related = ["project"]
+    date_hierarchy = "submitted_at"
+    readonly_fields = [
+        "assessment",
+        "project",
+        "number",
+        "milestone",
+        "checklist",
+        "submitted_at",
+        "submitted_by",
+        "submitted_by_name",
+        "integrity_hash",
+        "verdict",
+        "score",
+        "summary",
+        "answers",
     ]
     fields = readonly_fields

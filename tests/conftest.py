@@ -19,6 +19,7 @@ from checklists.models import (
     Organisation,
     Project,
     ProjectUserObjectPermission,
+    Submission,
     User,
 )
 from westcheck.mail import message_as_dict
@@ -108,6 +109,7 @@ def database_state() -> dict:
         Assessment,
         Answer,
         Action,
+        Submission,
         AuditEvent,
         DBTaskResult,
     ]

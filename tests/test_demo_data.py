@@ -16,6 +16,7 @@ from checklists.models import (
     Membership,
     Organisation,
     Project,
+    Submission,
     User,
 )
 from checklists.scoring import BLOCKING_GAP
@@ -42,7 +43,16 @@ def log_in(client, email: str, password: str) -> None:
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (User, Membership, Organisation, Project, Assessment, Answer, Action)
+        for model in (
+            User,
+            Membership,
+            Organisation,
+            Project,
+            Assessment,
+            Answer,
+            Action,
+            Submission,
+        )
     }
 
 
@@ -94,3 +104,17 @@ def test_the_demo_seed_refuses_to_run_with_production_settings(settings):
     with pytest.raises(CommandError, match="runs only with DEBUG=true"):
         call_command("seed_demo", stdout=io.StringIO())
     assert not User.objects.filter(email="admin@westcheck.example").exists()
+
+
+def test_the_demo_baselines_are_submitted_as_baselines():
+    seed_demo()
+    submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+    assert submitted.count() == Submission.objects.count() >= 2
+    northwind = Submission.objects.get(project__organisation__name="Northwind Apparel")
+    assert (northwind.assessment.title, northwind.number, northwind.milestone) == (
+        "Baseline before the pilot",
+        1,
+        Submission.Milestone.BASELINE,
+    )
+    assert northwind.verdict == "not_ready"
+    assert northwind.summary["gates"]["remedy"] == "blocking"

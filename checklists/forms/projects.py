@@ -1,11 +1,11 @@
-"""Forms for organisations, projects and starting assessments."""
+"""Forms for organisations, projects, and starting, copying and submitting assessments."""
 
 from django import forms
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..models import ChecklistVersion, Organisation, Project
+from ..models import ChecklistVersion, Organisation, Project, Submission
 
 
 class OrganisationForm(forms.ModelForm):
@@ -103,6 +103,19 @@ class AssessmentCopyForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("Leave it empty to call it a follow-up of this one."),
+    )
+
+
+class AssessmentSubmitForm(forms.Form):
+    """Submitting: the milestone the submission marks, if any (services.assessment_submit)."""
+
+    milestone = forms.ChoiceField(
+        label=_("Milestone"),
+        choices=[("", _("None")), *Submission.Milestone.choices],
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+        help_text=_("Which point of the project this submission marks, if any."),
     )
 
 

@@ -5,6 +5,7 @@ from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
+from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "Question",
     "RenderedDocument",
     "Section",
+    "Submission",
+    "SubmissionChanged",
     "User",
     "UserManager",
 ]

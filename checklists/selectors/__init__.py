@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from .. import submissions
 from ..catalog import Catalog, QuestionInfo, SectionInfo, catalog, checklist_version
 from ..content import evaluate_condition
 from ..links import url_maker
@@ -634,24 +633,22 @@ def integrity_hash(state: AssessmentState) -> str:
 
     Anyone holding a report can compare it with the live assessment: if an answer, a note or a
     link changed since the report was made, the hash differs. Who answered and when do not count.
+    The arithmetic lives in submissions.answers_hash, which every submission's hash comes from.
     """
-    answers = [
-        [
-            q.key,
-            q.answer.rating,
-            q.answer.na_justification,
-            q.answer.evidence_note,
-            list(q.answer.evidence_links),
-        ]
-        for q in state.questions
-        if q.answer is not None
-    ]
-    payload = json.dumps(
-        [state.assessment.checklist.content_hash, answers],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    return submissions.answers_hash(state.assessment.checklist.content_hash, _frozen_answers(state))
+
+
+def _frozen_answers(state: AssessmentState) -> list[dict]:
+    return submissions.frozen_answers((q.key, q.answer) for q in state.questions)
+
+
+def submission_snapshot(state: AssessmentState) -> submissions.Snapshot:
+    """What submitting the assessment in this state freezes: its answers, their integrity hash
+    (the one its report prints) and its scores, verdict, gate states and gaps."""
+    checklist = state.assessment.checklist
+    return submissions.snapshot(
+        checklist.scoring, state.result, checklist.content_hash, _frozen_answers(state)
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 GROUP_BLOCKING_GAPS_ABOVE = 3

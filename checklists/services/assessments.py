@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import answer_rules, audit
+from .. import answer_rules, audit, submissions
 from ..answer_rules import NOT_APPLICABLE, AnswerValue
 from ..catalog import QuestionInfo, catalog
 from ..models import (
@@ -20,9 +20,10 @@ from ..models import (
     ChecklistVersion,
     Project,
     Question,
+    Submission,
     User,
 )
-from ..selectors import assessment_state
+from ..selectors import AssessmentState, assessment_state, submission_snapshot
 from .projects import touch
 
 
@@ -214,13 +215,20 @@ def _revision(answer: Answer | None) -> int:
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
-    """Lock the assessment, once every question that applies to the project is answered."""
+def assessment_submit(*, assessment: Assessment, user: User, milestone: str = "") -> Assessment:
+    """Lock the assessment, once every question that applies to the project is answered, and
+    freeze what was submitted as the project's next Submission (models/submissions.py).
+
+    `milestone` is one of Submission.Milestone, or "" for none.
+    """
+    if milestone not in ("", *Submission.Milestone.values):
+        raise ValidationError(_("Choose a milestone from the list, or none."))
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.is_submitted:
         raise AssessmentLocked
-    # Read under the lock, so that what is checked is what gets submitted.
-    missing = [q.key for q in assessment_state(assessment).unanswered]
+    # Read under the lock, so that what is checked and frozen is what gets submitted.
+    state = assessment_state(assessment)
+    missing = [q.key for q in state.unanswered]
     if missing:
         raise ValidationError(
             _("Answer every question before submitting; still unanswered: %(keys)s.")
@@ -233,14 +241,53 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.save(
         update_fields=["status", "submitted_at", "submitted_by", "profile_snapshot", "updated_at"]
     )
+    submission = _submission_create(locked, state, user, milestone)
     audit.record(
         AuditEvent.Kind.ASSESSMENT_SUBMITTED,
         organisation=assessment.project.organisation_id,
         actor=user,
         assessment=assessment,
-        data={"title": locked.title},
+        data={
+            "title": locked.title,
+            "submission": submission.number,
+            "milestone": milestone,
+            "hash": submission.integrity_hash[:16],
+        },
     )
     return locked
+
+
+def _submission_create(
+    assessment: Assessment, state: AssessmentState, user: User, milestone: str
+) -> Submission:
+    """The project's next submission, numbered after its last one."""
+    # Two assessments of one project submitted at once must not take the same number.
+    # PostgreSQL: the project's row is locked until commit. SQLite: transactions already begin
+    # IMMEDIATE (see settings), so one writer at once.
+    if connection.vendor != "sqlite":
+        list(Project.objects.select_for_update().filter(pk=assessment.project_id).values("pk"))
+    last = (
+        Submission.objects.filter(project_id=assessment.project_id)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    frozen = submission_snapshot(state)
+    return Submission.objects.create(
+        assessment=assessment,
+        project_id=assessment.project_id,
+        number=(last or 0) + 1,
+        milestone=milestone,
+        checklist_id=assessment.checklist_id,
+        submitted_at=assessment.submitted_at,
+        submitted_by=user,
+        submitted_by_name=submissions.person_name(user),
+        integrity_hash=frozen.integrity_hash,
+        answers=frozen.answers,
+        summary=frozen.summary,
+        verdict=frozen.verdict,
+        score=frozen.score,
+    )
 
 
 def assessment_visit_section(*, assessment: Assessment, section_key: str) -> None:

@@ -70,7 +70,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for(request.user, pk, Can.VIEW)
-    assessments = project.assessments.select_related("checklist", "started_by").only(
+    assessments = project.assessments.select_related("checklist", "started_by", "submission").only(
         "pk",
         "title",
         "status",
@@ -82,6 +82,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checklist__version",
         "started_by__name",
         "last_section",
+        "submission__number",
+        "submission__milestone",
     )
     return render(
         request,

@@ -25,7 +25,7 @@ from ..forms.answers import (
     answer_inputs_html,
     bound_answer_fields,
 )
-from ..forms.projects import AssessmentStartForm
+from ..forms.projects import AssessmentStartForm, AssessmentSubmitForm
 from ..links import url
 from ..models import Answer
 from ..selectors import (
@@ -430,6 +430,7 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
             progress,
             unanswered_part=render_to_string("checklists/_review_unanswered.html", part_context),
             answers_part=render_to_string("checklists/_review_answers.html", part_context),
+            submit_form=AssessmentSubmitForm(),
         ),
     )
 
@@ -438,8 +439,15 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, Can.SUBMIT)
+    form = AssessmentSubmitForm(request.POST)
+    if not form.is_valid():
+        # Only a forged or stale form gets here: the page offers the valid choices alone.
+        messages.error(request, " ".join(form.errors.get("milestone", [])))
+        return redirect("checklists:assessment-review", assessment.pk)
     try:
-        services.assessment_submit(assessment=assessment, user=request.user)
+        services.assessment_submit(
+            assessment=assessment, user=request.user, milestone=form.cleaned_data["milestone"]
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("checklists:assessment-review", assessment.pk)

@@ -7,7 +7,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from checklists import services
-from checklists.models import Assessment, ChecklistVersion, Membership, Organisation, Project, User
+from checklists.models import (
+    Assessment,
+    ChecklistVersion,
+    Membership,
+    Organisation,
+    Project,
+    Submission,
+    User,
+)
 
 DEMO_PASSWORD = "westcheck-demo"
 DEMO_ACCOUNTS = [
@@ -178,7 +186,9 @@ class Command(BaseCommand):
             organisation=organisation, created_by=user, name=name, **fields
         )
 
-    def _assessment(self, project, checklist, user, title, ratings, submit=False, actions=None):
+    def _assessment(
+        self, project, checklist, user, title, ratings, submit=False, milestone="", actions=None
+    ):
         if project.assessments.filter(title=title).exists():
             return 0
         assessment = services.assessment_start(
@@ -186,7 +196,7 @@ class Command(BaseCommand):
         )
         _answer_all(assessment, user, ratings)
         if submit:
-            services.assessment_submit(assessment=assessment, user=user)
+            services.assessment_submit(assessment=assessment, user=user, milestone=milestone)
         questions = {q.key: q for q in checklist.questions.all()}
         for key, (owner, due, status) in (actions or {}).items():
             services.action_update(
@@ -240,6 +250,7 @@ class Command(BaseCommand):
             "Baseline before the pilot",
             baseline,
             submit=True,
+            milestone=Submission.Milestone.BASELINE,
             actions=ACTIONS,
         ) + self._assessment(project, checklist, dana, "Follow-up during the pilot", follow_up)
 
@@ -270,5 +281,11 @@ class Command(BaseCommand):
             checklist, "in_place", {"9.1": "planned", "9.4": "planned", "5.3": "planned"}
         )
         return self._assessment(
-            project, checklist, tariq, "Self-assessment before launch", ratings, submit=True
+            project,
+            checklist,
+            tariq,
+            "Self-assessment before launch",
+            ratings,
+            submit=True,
+            milestone=Submission.Milestone.BASELINE,
         )

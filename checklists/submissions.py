@@ -1,0 +1,123 @@
+"""What a submission freezes: the answers, their integrity hash and the scores, as plain data.
+
+Pure functions over plain data, like scoring.py: the submitting service feeds them an
+assessment's state (selectors.submission_snapshot), and migration 0014 feeds them the rows of
+assessments submitted before submissions existed, so both build the same snapshot the same way.
+docs/sharing.md describes the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .scoring import Result
+
+MET, BLOCKING, UNANSWERED = "met", "blocking", "unanswered"
+
+
+class AnswerLike(Protocol):
+    rating: str
+    na_justification: str
+    evidence_note: str
+    evidence_links: list[str]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    answers: list[dict]
+    summary: dict
+    integrity_hash: str
+
+    @property
+    def verdict(self) -> str:
+        return self.summary["verdict"]
+
+    @property
+    def score(self) -> float | None:
+        return self.summary["score"]
+
+
+def frozen_answers(answers: Iterable[tuple[str, AnswerLike | None]]) -> list[dict]:
+    """(question key, answer or None) in the checklist's order, as a submission keeps them: the
+    questions with an answer row, whatever it says, exactly as the integrity hash covers them."""
+    return [
+        {
+            "key": key,
+            "rating": answer.rating,
+            "na_justification": answer.na_justification,
+            "evidence_note": answer.evidence_note,
+            "evidence_links": list(answer.evidence_links),
+        }
+        for key, answer in answers
+        if answer is not None
+    ]
+
+
+def answers_hash(content_hash: str, answers: list[dict]) -> str:
+    """SHA-256 over the checklist version's content hash and the answers (frozen_answers), as
+    reports print it: selectors.integrity_hash and every submission compute it here."""
+    rows = [
+        [a["key"], a["rating"], a["na_justification"], a["evidence_note"], a["evidence_links"]]
+        for a in answers
+    ]
+    payload = json.dumps([content_hash, rows], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def gate_states(rules: Mapping[str, Any], result: Result) -> dict[str, str]:
+    """Each gate flag of the rules (`gates.flags`) as met, blocking or unanswered.
+
+    A gate is decided by its blocking gaps (scoring.py: applicable critical questions with the
+    flag that are below `met_rating`): "blocking" when one of them is rated (answered, not
+    good enough), else "unanswered" when one of them has no rating yet, else "met" (every
+    applicable critical question with the flag is met, or none applies).
+    """
+    states = {}
+    for flag in rules["gates"]["flags"]:
+        ratings = [gap.rating for gap in result.blocking_gaps if flag in gap.flags]
+        if any(rating is not None for rating in ratings):
+            states[flag] = BLOCKING
+        elif ratings:
+            states[flag] = UNANSWERED
+        else:
+            states[flag] = MET
+    return states
+
+
+def summary_of(rules: Mapping[str, Any], result: Result) -> dict:
+    """The scores a submission keeps, so that lists never score again (docs/sharing.md)."""
+    return {
+        "verdict": result.verdict,
+        "score": result.overall.percent,
+        "answered": result.overall.answered,
+        "applicable": result.overall.applicable,
+        "gates": gate_states(rules, result),
+        "sections": {key: score.percent for key, score in result.sections.items()},
+        "principles": {key: score.percent for key, score in result.principles.items()},
+        "gaps": [gap.key for gap in result.gaps],
+        "blocking_gaps": [gap.key for gap in result.blocking_gaps],
+    }
+
+
+def snapshot(
+    rules: Mapping[str, Any], result: Result, content_hash: str, answers: list[dict]
+) -> Snapshot:
+    """What a submission freezes, from the rules, the scoring result, the checklist version's
+    content hash and the answers (frozen_answers)."""
+    # As the JSON columns will read back, so that what is compared later is what is stored.
+    return Snapshot(
+        answers=json.loads(json.dumps(answers)),
+        summary=json.loads(json.dumps(summary_of(rules, result))),
+        integrity_hash=answers_hash(content_hash, answers),
+    )
+
+
+def person_name(user) -> str:
+    """Who submitted, as the submission keeps it once their account may be gone."""
+    if user is None:
+        return ""
+    return user.name or user.email
