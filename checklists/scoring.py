@@ -545,8 +545,11 @@ def next_level_steps(
     rules: Mapping[str, Any],
     questions: Sequence[QuestionInput],
     ratings: Mapping[str, str | None],
+    result: Result | None = None,
 ) -> Improvement | None:
     """The fewest answers to improve so that the verdict reaches the next better level.
+
+    `result`: score_assessment(rules, questions, ratings), when the caller has it already.
 
     None when the verdict is already the best level, or when no set of improved answers reaches
     the next level (nothing applicable). Only applicable questions below the best rating can
@@ -560,7 +563,7 @@ def next_level_steps(
     level may allow more unmet critical questions than a worse one), so each is tried and the
     shortest list wins, the nearest level on a tie.
     """
-    result = score_assessment(rules, questions, ratings)
+    result = result or score_assessment(rules, questions, ratings)
     level_keys = [level["key"] for level in rules["levels"]]
     current = level_keys.index(result.verdict)
     if current == 0:
@@ -595,7 +598,11 @@ def next_level_steps(
 
 class _Planner:
     """next_level_steps' arithmetic: the overall tally of an assessment, and the fewest answers
-    that make one level's conditions hold, worked out on it rather than by rescoring each try."""
+    that make one level's conditions hold, worked out on it rather than by rescoring each try.
+
+    Points are counted in whole units of a common denominator, as score_assessment counts them:
+    exact, and the search adds integers thousands of times on a barely answered assessment.
+    """
 
     # Kinds of question that could improve, by what raising one to the best rating brings:
     # (answers an unanswered question, clears an unmet critical question).
@@ -604,16 +611,24 @@ class _Planner:
     def __init__(self, rules, questions, ratings, result: Result):
         self.rules, self.questions, self.ratings, self.result = rules, questions, ratings, result
         self.scale = [rating["key"] for rating in rules["scale"]]
-        self.points = {rating["key"]: _exact(rating["points"]) for rating in rules["scale"]}
-        self.best_points = max(self.points.values())
-        self.best = next(
-            key for key in reversed(self.scale) if self.points[key] == self.best_points
-        )
+        points = {rating["key"]: _exact(rating["points"]) for rating in rules["scale"]}
+        best_points = max(points.values())
+        self.best = next(key for key in reversed(self.scale) if points[key] == best_points)
         self.met = met_ratings(rules)
-        self.weights = {
+        weights = {
             True: _exact(rules["weights"]["critical"]),
             False: _exact(rules["weights"]["standard"]),
         }
+        # What raising a question from a rating (None: unanswered) to the best one wins, in units.
+        lost = {
+            (critical, rating): weight * (best_points - (points[rating] if rating else 0))
+            for critical, weight in weights.items()
+            for rating in [None, *self.scale]
+        }
+        # A unit that counts both the gains and what questions have earned in whole numbers.
+        earned = [weight * value for weight in weights.values() for value in points.values()]
+        self.unit = math.lcm(*(value.denominator for value in [*lost.values(), *earned]))
+        self.gains = {key: int(value * self.unit) for key, value in lost.items()}
         self.cap_index = [level["key"] for level in rules["levels"]].index(
             rules["gates"]["verdict_cap"]
         )
@@ -624,47 +639,46 @@ class _Planner:
     def rating(self, key: str) -> str | None:
         return self.ratings.get(key) or None
 
-    def gain(self, question: QuestionInput, rating: str | None) -> Fraction:
-        """Points won by raising `question` from `rating` to the best rating."""
-        return self.weights[question.critical] * (
-            self.best_points - (self.points[rating] if rating else 0)
-        )
-
     def plan_for(self, index: int) -> dict[str, str] | None:
         """The fewest answers to improve, each with the rating to reach, for the conditions of
         level `index` to hold; None when no answers can make them hold."""
         level = self.rules["levels"][index]
         mandatory = self.blocking if index < self.cap_index else []
-        pools: dict[tuple[bool, bool], list[tuple[Fraction, int, str]]] = defaultdict(list)
+        gains = self.gains
+        pools: dict[tuple[bool, bool], list[tuple[int, int, str]]] = defaultdict(list)
         for question in self.questions:
             rating = self.rating(question.key)
             if rating == NOT_APPLICABLE or question.key in mandatory:
                 continue
-            if rating is not None and self.points[rating] == self.best_points:
-                continue
+            gain = gains[question.critical, rating]
+            if not gain:
+                continue  # at the best rating already
             kind = (rating is None, question.critical and rating not in self.met)
-            pools[kind].append(
-                (-self.gain(question, rating), self.order[question.key], question.key)
-            )
+            pools[kind].append((-gain, self.order[question.key], question.key))
         ordered = [sorted(pools.get(kind, [])) for kind in self.KINDS]
 
         # Where the mandatory steps leave the overall tally, and what the level asks of it.
         overall = self.result.overall
-        earned = overall.earned_exact or Fraction(0)
+        earned = (overall.earned_exact or Fraction(0)) * self.unit  # whole, by the unit's choice
         answered, unmet = overall.answered, len(self.result.unmet_critical)
         for key in mandatory:
             rating = self.rating(key)
-            earned += self.gain(self.by_key[key], rating)
+            earned += gains[self.by_key[key].critical, rating]
             answered += rating is None
             unmet -= 1  # a blocking gap is an unmet critical question
-        needed_points = _exact(level["min_score"]) * overall.possible_exact / 100 - earned
-        needed_answered = _exact(level["min_answered"]) * overall.applicable / 100 - answered
+        # Whole units and whole answers: at least the exact figure is at least its ceiling.
+        needed_points = math.ceil(
+            _exact(level["min_score"]) * overall.possible_exact * self.unit / 100 - earned
+        )
+        needed_answered = math.ceil(
+            _exact(level["min_answered"]) * overall.applicable / 100 - answered
+        )
         allowed = level.get("max_unmet_critical")
         needed_cleared = unmet - allowed if allowed is not None else 0
-        prefix = [[Fraction(0)] for _kind in self.KINDS]
-        for gains, pool in zip(prefix, ordered, strict=True):
+        prefix = [[0] for _kind in self.KINDS]
+        for sums, pool in zip(prefix, ordered, strict=True):
             for member in pool:
-                gains.append(gains[-1] - member[0])
+                sums.append(sums[-1] - member[0])
 
         def holds(a: int, b: int, c: int, d: int) -> bool:
             gain = prefix[0][a] + prefix[1][b] + prefix[2][c] + prefix[3][d]
@@ -693,14 +707,13 @@ class _Planner:
         # Ask no more than needed: each step at the lowest better rating that still reaches the
         # level with the others, worked out on the tally (with the plan at the best rating, the
         # conditions hold with `spare` points and cleared critical questions to spare).
-        spare_points = sum((prefix[i][n] for i, n in enumerate(counts)), Fraction(0))
-        spare_points -= needed_points
+        spare_points = sum(prefix[i][n] for i, n in enumerate(counts)) - needed_points
         spare_cleared = counts[0] + counts[2] - needed_cleared
         for key in sorted(plan, key=self.order.__getitem__):
             question, rating = self.by_key[key], self.rating(key)
             start = self.scale.index(rating) + 1 if rating else 0
             for candidate in self.scale[start:]:
-                lost = self.weights[question.critical] * (self.best_points - self.points[candidate])
+                lost = gains[question.critical, candidate]
                 uncleared = (
                     question.critical and rating not in self.met and candidate not in self.met
                 )

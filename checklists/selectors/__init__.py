@@ -588,6 +588,7 @@ def next_level_of(state: AssessmentState) -> dict | None:
         rules,
         catalog(state.assessment.checklist).scoring_questions,
         {key: q.rating for key, q in questions.items()},
+        state.result,
     )
     if plan is None:
         return None
