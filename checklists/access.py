@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .accounts import normalise_email
@@ -30,6 +31,8 @@ from .models import (
     Organisation,
     Project,
     ProjectUserObjectPermission,
+    Share,
+    Submission,
     User,
 )
 
@@ -53,6 +56,11 @@ class Can(StrEnum):
     VIEW_PEOPLE = "view_people"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_ORGANISATION = "manage_organisation"
+    # Sharing submissions with other organisations: members see who has access, owners decide.
+    VIEW_SHARES = "view_shares"
+    SHARE = "share"
+    # A recipient's member under a reviewer share, who is an owner or editor there.
+    REVIEW = "review"
 
 
 class Capabilities(frozenset):
@@ -67,7 +75,7 @@ class Capabilities(frozenset):
 NOTHING = Capabilities()
 
 _VIEWER = {Can.VIEW, Can.EXPORT}
-_MEMBER_VIEWER = _VIEWER | {Can.VIEW_PEOPLE}
+_MEMBER_VIEWER = _VIEWER | {Can.VIEW_PEOPLE, Can.VIEW_SHARES}
 _EDITOR = _MEMBER_VIEWER | {
     Can.EDIT_ANSWERS,
     Can.SUBMIT,
@@ -78,7 +86,8 @@ _EDITOR = _MEMBER_VIEWER | {
     Can.EDIT_PROJECT,
 }
 ROLE_CAPABILITIES: dict[str, Capabilities] = {
-    Membership.Role.OWNER: Capabilities(set(Can)),
+    # Reviewing is what a recipient does with a share, never with the organisation's own work.
+    Membership.Role.OWNER: Capabilities(set(Can) - {Can.REVIEW}),
     Membership.Role.EDITOR: Capabilities(_EDITOR),
     Membership.Role.VIEWER: Capabilities(_MEMBER_VIEWER),
 }
@@ -252,6 +261,87 @@ def get_invitation_for(user: User, pk: int) -> Invitation:
         Invitation.objects.select_related("organisation", "project", "invited_by"),
         pk=pk,
         email=normalise_email(user.email),
+    )
+
+
+# --- Shares, from the recipient's side ---------------------------------------------------------
+
+
+def shared_capabilities(share_role: str, member_role: str) -> Capabilities:
+    """What a member of the receiving organisation may do with a live share: read it and
+    download it; review it too when the share is a reviewer's and they may edit there."""
+    caps = {Can.VIEW, Can.EXPORT}
+    if share_role == Share.Role.REVIEWER and member_role in (
+        Membership.Role.OWNER,
+        Membership.Role.EDITOR,
+    ):
+        caps.add(Can.REVIEW)
+    return Capabilities(caps)
+
+
+def live_shares() -> QuerySet[Share]:
+    """Shares in force: accepted, neither revoked nor expired. Every recipient's access goes
+    through this filter, in the same query that fetches the share: a share revoked or expired
+    is refused on the very next request, with nothing to wait for."""
+    return Share.objects.filter(status=Share.Status.ACTIVE, expires_at__gt=timezone.now())
+
+
+def get_share_for(user: User, pk: int, need: str = Can.VIEW) -> Share:
+    """A live share received by one of the user's organisations, with its project, owner
+    organisation, recipient and first submission; `share.caps` is what the user may do.
+
+    404 for anyone else, the owner organisation's own people included (they have the preview),
+    and for everyone once the share is revoked or expired. Recipients never re-share: no
+    capability here lets them.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    base = (
+        live_shares()
+        .select_related("project__organisation", "recipient", "submission")
+        .defer("submission__answers", "submission__summary")
+    )
+    share = _one(
+        base.filter(recipient__memberships__user=user.pk).annotate(
+            member_role=F("recipient__memberships__role")
+        ),
+        pk,
+    )
+    if share is None:
+        raise Http404
+    share.caps = shared_capabilities(share.role, share.member_role)
+    require(share.caps, need)
+    return share
+
+
+def shared_submissions(share: Share) -> QuerySet[Submission]:
+    """The submissions a share covers: the one shared, and with follows_later every later one
+    of the project, by number."""
+    covered = Submission.objects.filter(project=share.project_id)
+    if share.follows_later:
+        return covered.filter(number__gte=share.submission.number)
+    return covered.filter(pk=share.submission_id)
+
+
+def get_shared_submission(share: Share, number: int | None = None) -> Submission:
+    """One submission the share covers (the latest when `number` is None), or 404."""
+    covered = shared_submissions(share)
+    found = covered.filter(number=number) if number is not None else covered.order_by("-number")
+    submission = found.first()
+    if submission is None:
+        raise Http404
+    return submission
+
+
+def get_offer_for(user: User, pk: int) -> Share:
+    """A share offered to the user's address, waiting or answered (its page says which);
+    404 for anyone else. The owner's side of a share goes through get_assessment_for."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        Share.objects.select_related("project__organisation", "submission", "created_by"),
+        pk=pk,
+        recipient_email=normalise_email(user.email),
     )
 
 

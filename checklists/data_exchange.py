@@ -24,7 +24,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import answer_rules, services
+from . import answer_rules, services, sharing
+from .catalog import catalog
 from .content import Problem, decode_utf8, evaluate_condition, read_limited
 from .models import Answer, Assessment, ChecklistVersion, Project, Question, User
 from .selectors import AssessmentState, integrity_hash, rating_labels
@@ -220,6 +221,103 @@ def assessment_csv(state: AssessmentState) -> str:
             ]
             writer.writerow([csv_cell(str(value or "")) for value in row])
     return out.getvalue()
+
+
+# --- A submission under a share ------------------------------------------------------------
+
+SHARED_CSV_COLUMNS = (
+    "section",
+    "question",
+    "text",
+    "gap",
+    "blocking",
+    "rating",
+    "rating_label",
+    "na_justification",
+    "evidence_note",
+    "evidence_links",
+    "action_status",
+    "action_due",
+    "action_owner",
+)
+
+
+def shared_csv(page) -> str:
+    """One row per question, with only what the share's detail shows (selectors.sharing's
+    SharedPage): the cells above it stay empty. Formula-safe like assessment_csv."""
+    shared = page.shared
+    answers = {q["key"]: q for section in page.sections for q in section["questions"]}
+    actions = {action["key"]: action for action in page.actions}
+    gaps = set(shared.gaps)
+    content = catalog(page.checklist)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SHARED_CSV_COLUMNS)
+    for section in content.sections:
+        for q in section.questions:
+            shown = answers.get(q.key)
+            answer = (shown or {}).get("answer") or {}
+            action = actions.get(q.key, {})
+            row = [
+                f"{section.key}. {section.title}",
+                q.key,
+                q.text,
+                "yes" if q.key in gaps else "no",
+                "yes" if q.key in shared.blocking_gaps else "no",
+                answer.get("rating", ""),
+                shown["rating_label"] if shown and answer else "",
+                answer.get("na_justification", ""),
+                answer.get("evidence_note", ""),
+                " | ".join(answer.get("evidence_links", ())),
+                action.get("status_label", ""),
+                action["due_date"].isoformat() if action.get("due_date") else "",
+                action.get("owner", ""),
+            ]
+            writer.writerow([csv_cell(str(value or "")) for value in row])
+    return out.getvalue()
+
+
+def _shared_action(action, detail: str) -> dict:
+    fields = {"question": action.key, "status": action.status}
+    for name in sharing.ACTION_FIELDS[detail]:
+        value = getattr(action, name)
+        fields[name] = value.isoformat() if name == "due_date" and value else value
+    return fields
+
+
+def shared_json(page, *, share) -> str:
+    """The shared submission as JSON: what SharedPage holds, and the terms of the share."""
+    shared = page.shared
+    data = {
+        "format": "westcheck-shared-submission",
+        "format_version": 1,
+        "project": page.project.name,
+        "organisation": page.organisation_name,
+        "shared_with": share.recipient.name,
+        "detail": shared.detail,
+        "sections_shared": list(shared.sections_shown),
+        "expires_at": _iso(share.expires_at),
+        "checklist": {"slug": page.checklist.slug, "version": page.checklist.version},
+        "submission": {
+            "number": shared.number,
+            "milestone": shared.milestone,
+            "submitted_at": _iso(page.submitted_at),
+            "submitted_by": shared.submitted_by_name,
+            "integrity_hash": shared.integrity_hash,
+        },
+        "verdict": shared.verdict,
+        "score": _percent(shared.score),
+        "answered": shared.answered,
+        "applicable": shared.applicable,
+        "gates": shared.gates,
+        "section_scores": {k: _percent(v) for k, v in shared.section_scores.items()},
+        "principle_scores": {k: _percent(v) for k, v in shared.principle_scores.items()},
+        "gaps": list(shared.gaps),
+        "blocking_gaps": list(shared.blocking_gaps),
+        "actions": [_shared_action(action, shared.detail) for action in shared.actions],
+        "answers": [{"question": key, **fields} for key, fields in shared.answers.items()],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- Reading a file ----------------------------------------------------------------------

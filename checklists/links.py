@@ -65,3 +65,8 @@ def url_maker(viewname: str, *args: int | str) -> Callable[[int | str], str]:
         return f"{head}{argument}{tail}"
 
     return make
+
+
+def site_of(request) -> str:
+    """Scheme and host for links in e-mails, as the person acting reached the site."""
+    return request.build_absolute_uri("/")

@@ -587,3 +587,38 @@ def assessment_report_pdf(
         % {"project": assessment.project.name},
         generated_at=context["generated_at"],
     )
+
+
+# --- A submission under a share ---------------------------------------------------------------
+
+
+def shared_footer(share, *, generated_at: datetime) -> str:
+    """What every page of a PDF made under a share says: with whom, at what detail, when, and
+    where anyone can check that it is still the current submission."""
+    return _("Shared with %(recipient)s, %(detail)s detail, %(date)s; verify at %(verify)s") % {
+        "recipient": share.recipient.name,
+        "detail": share.get_detail_display().lower(),
+        "date": date_format(timezone.localtime(generated_at), "j M Y"),
+        "verify": settings.SITE_ROOT.rstrip("/") + "/verify/",
+    }
+
+
+def shared_report_pdf(page, *, share, generated_at: datetime | None = None) -> bytes:
+    """The report of a shared submission, drawn from the share's SharedPage alone: nothing
+    above the share's detail can reach it (selectors.sharing)."""
+    generated_at = (generated_at or timezone.now()).replace(second=0, microsecond=0)
+    context = {
+        "page": page,
+        "document_language": page.checklist.language,
+        "footer": shared_footer(share, generated_at=generated_at),
+    }
+    html = render_to_string("checklists/pdf/shared_report.html", context)
+    return reused_pdf(
+        html,
+        stylesheets=REPORT_CSS,
+        title=_("Readiness report: %(project)s, submission %(number)d")
+        % {"project": page.project.name, "number": page.shared.number},
+        author=page.organisation_name,
+        language=page.checklist.language,
+        generated_at=generated_at,
+    )

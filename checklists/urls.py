@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, projects, public, reports, teams, walkthrough
+from .views import activity, projects, public, reports, sharing, teams, walkthrough
 
 app_name = "checklists"
 
@@ -93,6 +93,28 @@ urlpatterns = [
     path("assessments/<int:pk>/verify/", reports.assessment_verify, name="assessment-verify"),
     path(
         "assessments/<int:pk>/export.<str:fmt>", reports.assessment_export, name="assessment-export"
+    ),
+    path("assessments/<int:pk>/sharing/", sharing.assessment_sharing, name="assessment-sharing"),
+    path("assessments/<int:pk>/sharing/preview/", sharing.share_preview, name="share-preview"),
+    path("assessments/<int:pk>/sharing/offer/", sharing.share_create, name="share-create"),
+    path("assessments/<int:pk>/sharing/<int:share_pk>/end/", sharing.share_end, name="share-end"),
+    path(
+        "assessments/<int:pk>/sharing/<int:share_pk>/extend/",
+        sharing.share_extend,
+        name="share-extend",
+    ),
+    path("shares/offers/<int:pk>/", sharing.share_offer, name="share-offer"),
+    path("shared/<int:pk>/", sharing.shared, name="shared"),
+    path("shared/<int:pk>/submissions/<int:number>/", sharing.shared, name="shared-submission"),
+    path(
+        "shared/<int:pk>/submissions/<int:number>/report.pdf",
+        sharing.shared_report_pdf,
+        name="shared-report-pdf",
+    ),
+    path(
+        "shared/<int:pk>/submissions/<int:number>/export.<str:fmt>",
+        sharing.shared_export,
+        name="shared-export",
     ),
     path("checklists/", public.checklist_list, name="version-list"),
     path("checklists/<slug:slug>/<str:version>/", public.checklist_detail, name="version-detail"),

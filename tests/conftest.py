@@ -19,6 +19,7 @@ from checklists.models import (
     Organisation,
     Project,
     ProjectUserObjectPermission,
+    Share,
     Submission,
     User,
 )
@@ -110,6 +111,7 @@ def database_state() -> dict:
         Answer,
         Action,
         Submission,
+        Share,
         AuditEvent,
         DBTaskResult,
     ]

@@ -9,6 +9,12 @@ outside it who may edit one of its projects, looking at that project ("collabora
 another project of the same organisation ("elsewhere"); an outsider who runs an organisation of
 their own; and an anonymous visitor.
 
+Threadline shares its submitted baseline with Open Voices Fund as a reviewer share: the fund's
+viewer and its editor (the share's reviewer) read it there. The fund's owner also holds a share
+that has expired and one that was revoked ("expired", "revoked"), and the owner of Brightline
+Buyers has an offer waiting ("other_funder"). To everything but what is shared with them,
+these five people are outsiders: unless a rule says otherwise, they meet what the outsider meets.
+
 Each request runs in a savepoint that is rolled back once its effect has been looked at, so
 that every person meets the same state: the owner's removing a member does not hide that
 member from the editor who comes next.
@@ -22,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -31,7 +38,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from checklists import services
-from checklists.models import Invitation, Membership
+from checklists.models import Invitation, Membership, Share
+from checklists.services import sharing as sharing_services
 from tests.conftest import (
     PASSWORD,
     SITE,
@@ -44,7 +52,7 @@ from tests.test_walkthrough import _project_form, answer_everything, autosave_da
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = (
+OWN_SIDE = (
     "anonymous",
     "owner",
     "editor",
@@ -53,6 +61,14 @@ PEOPLE = (
     "elsewhere",  # the collaborator, on another project of the same organisation
     "outsider",
 )
+RECIPIENTS = (
+    "funder_viewer",  # a viewer at the fund a live reviewer share was accepted for
+    "funder_reviewer",  # an editor there: the share's reviewer
+    "other_funder",  # the owner of another organisation, with an offer waiting for them
+    "expired",  # the fund's owner, on a share that has expired
+    "revoked",  # the fund's owner, on a share that was revoked
+)
+PEOPLE = OWN_SIDE + RECIPIENTS
 
 # What a request may lead to, besides a status code shown as such (200, 400, 403, 404, 405):
 LOGIN = "login"  # sent to log in first (302 to the log-in page)
@@ -63,13 +79,26 @@ DONE = 302  # did what was asked and moved on: something in the database changed
 
 @dataclass(frozen=True)
 class Rule:
-    get: tuple
+    get: tuple  # one outcome for each of OWN_SIDE
     post: tuple | None = None  # None: not a write URL, POST is not part of its policy
     kwargs: dict = field(default_factory=dict)  # URL arguments other than the usual ones
+    # One outcome for each of RECIPIENTS; None: what the outsider meets.
+    shared_get: tuple | None = None
+    shared_post: tuple | None = None
 
     def __post_init__(self):
-        for outcomes in (self.get, self.post or PEOPLE):
-            assert len(outcomes) == len(PEOPLE), f"{outcomes} needs one outcome per person"
+        for outcomes in (self.get, self.post or OWN_SIDE):
+            assert len(outcomes) == len(OWN_SIDE), f"{outcomes} needs one outcome per person"
+        for outcomes in (self.shared_get, self.shared_post):
+            assert outcomes is None or len(outcomes) == len(RECIPIENTS), outcomes
+
+    def outcomes(self, method: str) -> tuple | None:
+        own, shared = (
+            (self.get, self.shared_get) if method == "GET" else (self.post, self.shared_post)
+        )
+        if own is None:
+            return None
+        return own + (shared or (own[OWN_SIDE.index("outsider")],) * len(RECIPIENTS))
 
 
 # fmt: off
@@ -107,14 +136,19 @@ EXPECTED: dict[str, list[Rule]] = {
     "checklists:organisation-create":  [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
                                             post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE))],
     # The outsider may add projects to their own organisation, not to this one (a form error).
+    # The fund's viewer may add projects nowhere; the others to their own organisation.
     "checklists:project-create":       [Rule(get=(LOGIN, 200,   200,   AWAY,  AWAY,  AWAY,  200),
-                                            post=(LOGIN, DONE,  DONE,  AWAY,  AWAY,  AWAY,  200))],
+                                            post=(LOGIN, DONE,  DONE,  AWAY,  AWAY,  AWAY,  200),
+                                       shared_get=(AWAY,  200,   200,   200,   200),
+                                      shared_post=(AWAY,  200,   200,   200,   200))],
     # An invitation's link answers only the invited address; a visitor is asked to log in.
     "checklists:invitation":           [Rule(get=(200,   403,   403,   403,   403,   403,   403),
                                             post=(200,   403,   403,   403,   403,   403,   403))],
     # An invitation waiting for one's address, opened from the dashboard: the outsider's here.
     "checklists:invitation-received":  [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   200),
-                                            post=(LOGIN, 404,   404,   404,   404,   404,   DONE))],
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   DONE),
+                                       shared_get=(404,   404,   404,   404,   404),
+                                      shared_post=(404,   404,   404,   404,   404))],
     # The organisation: its members see it, its owners run it; nobody else learns it exists.
     "checklists:organisation-members": [Rule(get=(LOGIN, 200,   200,   200,   404,   404,   404))],
     "checklists:organisation-activity":[Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404))],
@@ -173,6 +207,33 @@ EXPECTED: dict[str, list[Rule]] = {
                                             kwargs={"fmt": "csv"}),
                                         Rule(get=(LOGIN, 200,   200,   200,   200,   404,   404),
                                             kwargs={"fmt": "json"})],
+    # Sharing a submission (the submitted baseline): members see who has access, owners share;
+    # the recipients never reach the owner's side, nor re-share.
+    "checklists:assessment-sharing":   [Rule(get=(LOGIN, 200,   200,   200,   403,   404,   404))],
+    "checklists:share-preview":        [Rule(get=(LOGIN, 200,   403,   403,   403,   404,   404))],
+    "checklists:share-create":         [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  403,   403,   403,   404,   404))],
+    "checklists:share-end":            [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  403,   403,   403,   404,   404))],
+    "checklists:share-extend":         [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  403,   403,   403,   404,   404))],
+    # An offer answers its address alone: Brightline's owner.
+    "checklists:share-offer":          [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_get=(404,   404,   200,   404,   404),
+                                      shared_post=(404,   404,   DONE,  404,   404))],
+    # What is shared: the fund's people while the share lives; nobody else, ever.
+    **{
+        name: [Rule(get=(LOGIN, 404, 404, 404, 404, 404, 404), kwargs=kwargs,
+                    shared_get=(200, 200, 404, 404, 404))
+               for kwargs in kwargs_list]
+        for name, kwargs_list in {
+            "checklists:shared": [{}],
+            "checklists:shared-submission": [{}],
+            "checklists:shared-report-pdf": [{}],
+            "checklists:shared-export": [{"fmt": "csv"}, {"fmt": "json"}],
+        }.items()
+    },
 }
 # fmt: on
 
@@ -232,6 +293,9 @@ def world(
     monkeypatch.setattr(
         "checklists.reports.blank_checklist_pdf", lambda version, **kw: b"%PDF-1.7 blank"
     )
+    monkeypatch.setattr(
+        "checklists.reports.shared_report_pdf", lambda page, **kw: b"%PDF-1.7 shared"
+    )
     # Complete but for one gap (3.1 planned): it can be submitted, and has an action to plan.
     assessment = services.assessment_start(
         project=project, checklist=checklist, title="Baseline", started_by=owner
@@ -267,18 +331,69 @@ def world(
     invitation = _invite(organisation, owner, "newcomer@brand.example")
     services.organisation_create(name="Elsewhere Traders", kind="brand", owner=outsider)
 
+    # The submitted baseline and its shares (the module's docstring).
+    baseline = services.assessment_start(
+        project=project, checklist=checklist, title="Submitted baseline", started_by=owner
+    )
+    answer_everything(baseline, owner, {"3.1": "planned"})
+    services.assessment_submit(assessment=baseline, user=owner)
+    fatima = person("fatima@fund.example", "Fatima Funder")
+    fund = services.organisation_create(name="Open Voices Fund", kind="funder", owner=fatima)
+    funder_viewer, funder_reviewer = (
+        invite_and_accept(fund, person(email, name), role, invited_by=fatima)
+        for email, name, role in (
+            ("fiona@fund.example", "Fiona Fund-Viewer", Membership.Role.VIEWER),
+            ("rex@fund.example", "Rex Reviewer", Membership.Role.EDITOR),
+        )
+    )
+    bruno = person("bruno@buyers.example", "Bruno Buyer")
+    brightline = services.organisation_create(name="Brightline Buyers", kind="brand", owner=bruno)
+
+    def share(email: str, accept_for=None, accepted_by=None):
+        offered = sharing_services.share_offer(
+            submission=baseline.submission,
+            email=email,
+            detail="sections",
+            sections=["3"],
+            role="reviewer",
+            follows_later=False,
+            expires_at=timezone.now() + timedelta(days=30),
+            message="",
+            user=owner,
+            site=SITE,
+        )
+        if accept_for is None:
+            return offered
+        return sharing_services.share_accept(
+            share=offered, organisation=accept_for, user=accepted_by, site=SITE
+        )
+
+    live = share(fatima.email, fund, fatima)
+    expired = share(fatima.email, fund, fatima)
+    Share.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    revoked = share(fatima.email, fund, fatima)
+    sharing_services.share_end(share=revoked, user=owner, site=SITE)
+    offer = share(bruno.email)
+
     here = SimpleNamespace(
         project=project,
         assessment=assessment,
         invitation=_invite(organisation, owner, "partner@ngo.example", project=project),
         collaborator=collaborator,
+        submitted=baseline,
+        share=live,
     )
     there = SimpleNamespace(
         project=other_project,
         assessment=other_assessment,
         invitation=_invite(organisation, owner, "auditor@ngo.example", project=other_project),
         collaborator=vera,
+        submitted=other_assessment,
+        share=live,
     )
+    places = {name: there if name == "elsewhere" else here for name in PEOPLE}
+    places["expired"] = SimpleNamespace(**{**vars(here), "share": expired})
+    places["revoked"] = SimpleNamespace(**{**vars(here), "share": revoked})
     users = {
         "owner": owner,
         "editor": editor,
@@ -286,6 +401,11 @@ def world(
         "collaborator": collaborator,
         "elsewhere": collaborator,
         "outsider": outsider,
+        "funder_viewer": funder_viewer,
+        "funder_reviewer": funder_reviewer,
+        "other_funder": bruno,
+        "expired": fatima,
+        "revoked": fatima,
     }
     clients = {"anonymous": Client()}
     for name, user in users.items():
@@ -299,8 +419,10 @@ def world(
         token=invitation_token("newcomer@brand.example"),
         # The outsider is invited to join: the invitation waits on their dashboard.
         received=_invite(organisation, owner, outsider.email),
+        offer=offer,
+        brightline=brightline,
         clients=clients,
-        places={name: there if name == "elsewhere" else here for name in PEOPLE},
+        places=places,
     )
 
 
@@ -328,15 +450,22 @@ def url_of(name: str, world, place, **fixed) -> str:
         "projects": "project",
         "assessments": "assessment",
         "invitations": "invitation",
+        "shared": "share",
+        "shares": "offer",
     }
     kind = kinds.get(route.split("/")[0])
     values = {
         "pk": {
             "organisation": world.organisation.pk,
             "project": place.project.pk,
-            "assessment": place.assessment.pk,
+            # The owner's side of sharing is about the submitted baseline.
+            "assessment": (place.submitted if name in SHARING else place.assessment).pk,
             "invitation": world.received.pk,
+            "share": place.share.pk,
+            "offer": world.offer.pk,
         }.get(kind),
+        "share_pk": place.share.pk,
+        "number": 1,
         "invitation_pk": world.invitation.pk if kind == "organisation" else place.invitation.pk,
         "member_pk": world.member.pk,
         "user_pk": place.collaborator.pk,
@@ -355,7 +484,28 @@ def url_of(name: str, world, place, **fixed) -> str:
             kwargs[argument] = values[argument]
         else:
             pytest.fail(f"Nothing fills <{argument}> of {name}: add it to url_of().")
+    if name == "checklists:share-preview":
+        # The preview shows terms: without them it would only show the form again.
+        return reverse(name, kwargs=kwargs) + "?" + urlencode(share_terms())
     return reverse(name, kwargs=kwargs)
+
+
+SHARING = {
+    "checklists:assessment-sharing",
+    "checklists:share-preview",
+    "checklists:share-create",
+    "checklists:share-end",
+    "checklists:share-extend",
+}
+
+
+def share_terms() -> dict:
+    return {
+        "email": "programmes@fund.example",
+        "detail": "summary",
+        "role": "viewer",
+        "expires_at": (timezone.localdate() + timedelta(days=90)).isoformat(),
+    }
 
 
 def posted(name: str, world, place) -> dict:
@@ -385,6 +535,13 @@ def posted(name: str, world, place) -> dict:
         "checklists:assessment-section": lambda: section_data(assessment, "1", {"1.1": "planned"}),
         "checklists:assessment-copy": lambda: {"title": ""},
         "checklists:assessment-actions": lambda: {"a3.1-owner": "Mallory", "a3.1-status": "open"},
+        # The project has a submitted assessment: its name, typed again.
+        "checklists:project-delete": lambda: {"confirm_name": place.project.name},
+        "checklists:share-create": share_terms,
+        "checklists:share-extend": lambda: {
+            f"s{place.share.pk}-expires_at": (timezone.localdate() + timedelta(days=60)).isoformat()
+        },
+        "checklists:share-offer": lambda: {"answer": "accept", "organisation": world.brightline.pk},
     }
     return bodies.get(name, dict)()
 
@@ -439,7 +596,8 @@ def test_who_may_use_each_url(name, world):
         for index, who in enumerate(PEOPLE):
             place = world.places[who]
             url = url_of(name, world, place, **rule.kwargs)
-            for method, outcomes in (("GET", rule.get), ("POST", rule.post)):
+            for method in ("GET", "POST"):
+                outcomes = rule.outcomes(method)
                 if outcomes is None:
                     continue
                 data = posted(name, world, place)

@@ -245,8 +245,8 @@ def test_a_funder_lands_on_its_empty_portfolio(outsider):
     assert "Open Hands Fund is set up. You are its owner." in text
     assert "The assessments grantees share with Open Hands Fund." in text
     assert "from the baseline to the endline" in text
-    assert "choose to share it with your organisation" in text
-    assert "comes in a later release" in text
+    assert "they offer to share it with someone who owns your organisation" in text
+    assert "No shared assessments yet" in text
     # Funders may still describe projects of their own.
     assert f'href="{reverse("checklists:project-create")}"' in text
     dashboard = client.get(reverse("checklists:dashboard")).text
@@ -271,5 +271,6 @@ def test_the_portfolio_needs_a_login(client):
 def test_the_portfolio_of_someone_in_no_funder_says_what_it_is_for(outsider):
     page = client_for(outsider).get(reverse("checklists:portfolio"))
     assert page.status_code == 200
-    assert "You belong to no funder organisation yet." in page.text
+    assert "The assessments other organisations share with yours." in page.text
+    assert "No shared assessments yet" in page.text
     assert f'href="{reverse("checklists:organisation-create")}"' in page.text

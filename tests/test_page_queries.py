@@ -42,8 +42,8 @@ def _grow(owner, checklist, n: int) -> None:
         # 1. session, 2. user.
         ("account-settings", 2),
         # 1. session, 2. user, 3. memberships with their organisations, 4. whether any of them
-        # lets the user create a project.
-        ("checklists:portfolio", 4),
+        # lets the user create a project, 5. shares received, 6. offers waiting.
+        ("checklists:portfolio", 6),
     ],
 )
 def test_account_pages_make_a_fixed_number_of_queries(

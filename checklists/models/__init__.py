@@ -5,6 +5,7 @@ from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
+from .sharing import Share
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
@@ -24,6 +25,7 @@ __all__ = [
     "Question",
     "RenderedDocument",
     "Section",
+    "Share",
     "Submission",
     "SubmissionChanged",
     "User",

@@ -42,6 +42,14 @@ class AuditEvent(models.Model):
         EXPORT_DOWNLOADED = "export.downloaded", _("Answers downloaded")
         REPORT_DOWNLOADED = "report.downloaded", _("Report PDF downloaded")
         ACTIVITY_EXPORTED = "activity.exported", _("Activity downloaded")
+        SHARE_OFFERED = "share.offered", _("Share offered")
+        SHARE_ACCEPTED = "share.accepted", _("Share accepted")
+        SHARE_DECLINED = "share.declined", _("Share declined")
+        SHARE_WITHDRAWN = "share.withdrawn", _("Share offer withdrawn")
+        SHARE_REVOKED = "share.revoked", _("Share revoked")
+        SHARE_EXTENDED = "share.extended", _("Share extended")
+        SHARE_VIEWED = "share.viewed", _("Shared submission viewed")
+        SHARE_DOWNLOADED = "share.downloaded", _("Shared submission downloaded")
 
     organisation = models.ForeignKey(
         Organisation,

@@ -15,14 +15,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import services
 from ..forms.accounts import EmailChangeForm, NameForm, SignupFinishForm, SignupForm
+from ..links import site_of
 from ..services.accounts import LinkProblem, link_days
 
 SIGNUP_EMAIL = "signup_email"  # the session key: the address the last sign-up was sent to
-
-
-def _site(request: HttpRequest) -> str:
-    """Scheme and host for links in e-mails, as the person reached the site."""
-    return request.build_absolute_uri("/")
 
 
 def safe_next(request: HttpRequest, value: str | None) -> str:
@@ -49,7 +45,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(initial={"email": request.GET.get("email", "")[:254]})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        services.signup_request(email=email, site=_site(request), next_url=next_url)
+        services.signup_request(email=email, site=site_of(request), next_url=next_url)
         request.session[SIGNUP_EMAIL] = email
         return redirect("signup-sent")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
@@ -134,7 +130,7 @@ def account_email(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        services.email_change_request(user=request.user, new_email=email, site=_site(request))
+        services.email_change_request(user=request.user, new_email=email, site=site_of(request))
         messages.info(
             request,
             ngettext(

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 
 from .. import services
 from ..access import Can, get_project_for, organisations_where
+from ..catalog import checklist_version
 from ..forms.projects import OrganisationForm, ProjectDeleteForm, ProjectForm
 from ..models import Assessment, Organisation
 from ..selectors import dashboard_memberships
+from ..selectors.sharing import offers_waiting, shares_received
 
 
 @login_required
@@ -33,12 +35,22 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    """A funder's view of its grantees' assessments: empty until grantees can share them."""
+    """What other organisations share with the user's: offers waiting for an answer, then the
+    live shares, one row per project with the latest submission each covers."""
     funders = [
         m.organisation
         for m in dashboard_memberships(request.user)
         if m.organisation.kind == Organisation.Kind.FUNDER
     ]
+    received = shares_received(request.user)
+    for share in received:
+        levels = {
+            level["key"]: level
+            for level in checklist_version(share.submission.checklist_id).scoring["levels"]
+        }
+        share.latest_verdict_label = levels.get(share.latest_verdict, {}).get(
+            "label", share.latest_verdict
+        )
     can_create = organisations_where(request.user, Can.CREATE_PROJECT).exists()
     return render(
         request,
@@ -46,6 +58,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         {
             "funder_names": ", ".join(organisation.name for organisation in funders),
             "can_create_project": can_create,
+            "received": received,
+            "offers": list(offers_waiting(request.user)),
         },
     )
 

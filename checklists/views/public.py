@@ -27,6 +27,7 @@ from ..catalog import catalog
 from ..downloads import public_document
 from ..models import ChecklistVersion, Organisation
 from ..selectors import dashboard_contents
+from ..selectors.sharing import offers_waiting, receives_shares
 from ..selectors.teams import invitations_for
 
 
@@ -38,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
     contents = dashboard_contents(request.user)
+    offers = list(offers_waiting(request.user))
     for project in contents.projects:
         caps = (
             role_capabilities(project.role)
@@ -55,7 +57,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 Can.CREATE_PROJECT in role_capabilities(m.role) for m in contents.memberships
             ),
             "invitations": invitations_for(request.user),
-            "funder": any(m.kind == Organisation.Kind.FUNDER for m in contents.memberships),
+            "offers": offers,
+            # Where shares received are read: funders', and anyone's who has received one.
+            "portfolio": offers
+            or any(m.kind == Organisation.Kind.FUNDER for m in contents.memberships)
+            or receives_shares(request.user),
         },
     )
 

@@ -17,7 +17,7 @@ from .. import services
 from ..access import Can, get_invitation_for, get_organisation_for, get_project_for
 from ..forms.projects import OrganisationForm
 from ..forms.teams import AccessForm, CollaboratorForm, InvitationForm, RoleForm
-from ..links import url
+from ..links import site_of, url
 from ..models import Invitation, Membership, Organisation, Project, User
 from ..selectors.teams import (
     invitation_for_token,
@@ -27,11 +27,6 @@ from ..selectors.teams import (
     project_collaborators,
 )
 from ..services.teams import invitation_problem, token_hash
-
-
-def _site(request: HttpRequest) -> str:
-    """Scheme and host for links in e-mails, as the person inviting reached the site."""
-    return request.build_absolute_uri("/")
 
 
 def _error_text(error: ValidationError) -> str:
@@ -95,7 +90,7 @@ def _invite(
                 organisation=organisation,
                 project=project,
                 invited_by=request.user,
-                site=_site(request),
+                site=site_of(request),
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -142,7 +137,7 @@ def invitation_cancel(request: HttpRequest, pk: int, invitation_pk: int) -> Http
 
 def _resend(request, invitation: Invitation, back: str) -> HttpResponse:
     try:
-        services.invitation_resend(invitation=invitation, user=request.user, site=_site(request))
+        services.invitation_resend(invitation=invitation, user=request.user, site=site_of(request))
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

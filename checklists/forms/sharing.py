@@ -1,0 +1,120 @@
+"""Sharing a submission: the offer's terms, accepting an offer, and moving an expiry."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..accounts import normalise_email
+from ..models import Share
+
+
+def end_of_day(day) -> datetime:
+    """A share expiring "on" a date ends as that day ends, in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+def default_expiry():
+    return (timezone.localdate() + Share.DEFAULT_TERM).isoformat()
+
+
+class ExpiryField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def clean(self, value):
+        day = super().clean(value)
+        return end_of_day(day) if day else day
+
+
+class ShareTermsForm(forms.Form):
+    """What to share and how: the detail, the sections, the role, the scope and the expiry.
+
+    Read from the query string for the preview and posted for the offer itself, so that what
+    the owner previewed is exactly what is offered. The service checks the terms again.
+    """
+
+    email = forms.EmailField(
+        label=_("Their e-mail address"),
+        help_text=_(
+            "Someone who owns the organisation you share with: they accept it for their organisation."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    detail = forms.ChoiceField(
+        label=_("How much to share"),
+        choices=[
+            (
+                Share.Detail.SUMMARY,
+                _(
+                    "Summary: verdict, gates, section and principle scores, the gaps and the action plan's items"
+                ),
+            ),
+            (
+                Share.Detail.SECTIONS,
+                _(
+                    "Chosen sections: the summary, and the ratings and justifications of the sections below"
+                ),
+            ),
+            (
+                Share.Detail.FULL,
+                _("Full: every answer with its evidence notes and links, and people's names"),
+            ),
+        ],
+        initial=Share.Detail.SUMMARY,
+        widget=forms.RadioSelect,
+        help_text=_("Share the least that serves the purpose: you can share more later."),
+    )
+    sections = forms.MultipleChoiceField(
+        label=_("Sections to share"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_('Only with "Chosen sections".'),
+    )
+    role = forms.ChoiceField(
+        label=_("What they may do"),
+        choices=[
+            (Share.Role.VIEWER, _("View and download")),
+            (Share.Role.REVIEWER, _("Review: view, download, and mark questions and accept")),
+        ],
+        initial=Share.Role.VIEWER,
+        widget=forms.RadioSelect,
+    )
+    follows_later = forms.BooleanField(
+        label=_("Share later submissions of this project too, as they are submitted"),
+        required=False,
+    )
+    expires_at = ExpiryField(
+        label=_("Until"),
+        help_text=_("The share ends as this day ends. You can revoke it or extend it at any time."),
+    )
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, sections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].choices = sections
+        self.fields["expires_at"].initial = default_expiry
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+class ShareAcceptForm(forms.Form):
+    organisation = forms.TypedChoiceField(
+        label=_("Accept for"), coerce=int, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+        if len(organisations) == 1:
+            self.fields["organisation"].initial = organisations[0].pk
+
+
+class ShareExtendForm(forms.Form):
+    expires_at = ExpiryField(label=_("New expiry date"))

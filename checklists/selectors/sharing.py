@@ -1,0 +1,260 @@
+"""Reads for sharing: a submission as a share shows it, and who has access to what.
+
+Whatever a recipient sees is drawn from sharing.redact's SharedSubmission and the checklist
+version's own text (questions, sections, labels), which is public; the submission's answers and
+the people's names reach a page only through redact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import sharing
+from ..access import live_shares
+from ..accounts import normalise_email
+from ..catalog import catalog, checklist_version
+from ..charts import bar_chart
+from ..models import Action, AuditEvent, Membership, Share, Submission, User
+from . import rating_labels
+
+
+def gate_state_label(state: str) -> str:
+    """A gate's state (submissions.gate_states) in words."""
+    return {"met": _("Met"), "blocking": _("Blocking"), "unanswered": _("Not answered")}.get(
+        state, state
+    )
+
+
+def _actions(submission: Submission) -> list[dict]:
+    """The action plan of the submitted assessment, as it stands now (1 query)."""
+    return [
+        {"key": key, "status": status, "due_date": due, "owner": owner}
+        for key, status, due, owner in Action.objects.filter(
+            assessment=submission.assessment_id
+        ).values_list("question__key", "status", "due_date", "owner")
+    ]
+
+
+def redacted(submission: Submission, detail: str, sections: list[str]) -> sharing.SharedSubmission:
+    """The submission at this detail (1 query, for the action plan)."""
+    content = catalog(checklist_version(submission.checklist_id))
+    return sharing.redact(
+        detail=detail,
+        chosen_sections=sections,
+        section_of={q.key: q.section_key for q in content.questions},
+        section_keys=[s.key for s in content.sections],
+        number=submission.number,
+        milestone=submission.milestone,
+        integrity_hash=submission.integrity_hash,
+        summary=submission.summary,
+        answers=submission.answers,
+        actions=_actions(submission),
+        submitted_by_name=submission.submitted_by_name,
+    )
+
+
+@dataclass
+class SharedPage:
+    """What the shared page, its PDF and its exports show, ready to draw."""
+
+    shared: sharing.SharedSubmission
+    project: object
+    organisation_name: str
+    checklist: object
+    submitted_at: datetime
+    milestone_label: str
+    verdict: dict
+    gates: list[dict]
+    section_chart: object
+    principle_chart: object
+    gaps: list[dict]
+    actions: list[dict]
+    sections: list[dict] = field(default_factory=list)
+
+    @property
+    def detail_label(self) -> str:
+        return str(dict(Share.Detail.choices)[self.shared.detail])
+
+
+def shared_page(submission: Submission, project, detail: str, sections: list[str]) -> SharedPage:
+    """The submission of `project` as a share of this detail and these sections shows it."""
+    shared = redacted(submission, detail, sections)
+    checklist = checklist_version(submission.checklist_id)
+    content = catalog(checklist)
+    rules = checklist.scoring
+    labels = rating_labels(rules)
+    questions = {q.key: q for q in content.questions}
+    levels = {level["key"]: level for level in rules["levels"]}
+    flags = checklist.flags
+    statuses = dict(Action.Status.choices)
+    return SharedPage(
+        shared=shared,
+        project=project,
+        organisation_name=project.organisation.name,
+        checklist=checklist,
+        submitted_at=submission.submitted_at,
+        milestone_label=submission.get_milestone_display() if submission.milestone else "",
+        verdict=levels[shared.verdict],
+        gates=[
+            {
+                "key": flag,
+                "label": flags[flag]["label"] if flag in flags else flag,
+                "state": state,
+                "state_label": gate_state_label(state),
+            }
+            for flag, state in shared.gates.items()
+        ],
+        section_chart=bar_chart(
+            [
+                (f"{s.key}. {s.title}", shared.section_scores.get(s.key), "")
+                for s in content.sections
+            ]
+        ),
+        principle_chart=bar_chart(
+            [
+                (f"{p['number']}. {p['title']}", shared.principle_scores[p["key"]], "")
+                for p in checklist.content["principles"]
+                if p["key"] in shared.principle_scores
+            ]
+        ),
+        gaps=[
+            {
+                "key": key,
+                "text": questions[key].text,
+                "blocking": key in shared.blocking_gaps,
+                "flags": [flags[f]["label"] for f in questions[key].flags if f in flags],
+            }
+            for key in shared.gaps
+        ],
+        actions=[
+            {
+                "key": action.key,
+                "text": questions[action.key].text if action.key in questions else "",
+                "status_label": str(statuses.get(action.status, action.status)),
+                "due_date": action.due_date,
+                "owner": action.owner,
+            }
+            for action in shared.actions
+        ],
+        sections=[
+            {
+                "key": info.key,
+                "title": info.title,
+                "questions": [
+                    {
+                        "key": q.key,
+                        "text": q.text,
+                        "answer": shared.answers.get(q.key),
+                        "rating_label": labels.get(shared.answers[q.key]["rating"], "")
+                        if q.key in shared.answers
+                        else "",
+                    }
+                    for q in info.questions
+                ],
+            }
+            for info in content.sections
+            if shared.shows(info.key)
+        ],
+    )
+
+
+# --- Who has access ------------------------------------------------------------------------
+
+
+@dataclass
+class ShareRow:
+    share: Share
+    last_viewed: AuditEvent | None = None
+    last_downloaded: AuditEvent | None = None
+
+
+def shares_of(submission: Submission) -> list[ShareRow]:
+    """Every share that covers this submission, live or not, newest first, each with the last
+    time someone of the recipient opened and downloaded what it shares (2 queries)."""
+    covering = (
+        Share.objects.filter(project=submission.project_id)
+        .filter(
+            Q(submission=submission.pk)
+            | Q(follows_later=True, submission__number__lte=submission.number)
+        )
+        .select_related("recipient", "created_by", "submission")
+        .order_by("-created_at")
+    )
+    rows = {share.pk: ShareRow(share) for share in covering}
+    if not rows:
+        return []
+    # The newest events first: the first of each share and kind is its last one.
+    events = AuditEvent.objects.filter(
+        organisation=submission.project.organisation_id,
+        project=submission.project_id,
+        kind__in=[AuditEvent.Kind.SHARE_VIEWED, AuditEvent.Kind.SHARE_DOWNLOADED],
+    ).order_by("-sequence")[:500]
+    for event in events:
+        row = rows.get(event.data.get("share"))
+        if row is None:
+            continue
+        if event.kind == AuditEvent.Kind.SHARE_VIEWED and row.last_viewed is None:
+            row.last_viewed = event
+        elif event.kind == AuditEvent.Kind.SHARE_DOWNLOADED and row.last_downloaded is None:
+            row.last_downloaded = event
+    return list(rows.values())
+
+
+def offers_waiting(user: User) -> QuerySet[Share]:
+    """Offers made to the user's address that are still open, newest first."""
+    return (
+        Share.objects.filter(
+            recipient_email=normalise_email(user.email),
+            status=Share.Status.OFFERED,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("project__organisation", "submission")
+        .order_by("-created_at")
+    )
+
+
+def shares_received(user: User) -> list[Share]:
+    """Live shares received by the user's organisations, by owner and project, each with the
+    latest submission it covers (`latest_number`, `latest_verdict`, `latest_submitted_at`),
+    read from the submissions' own columns (1 query)."""
+    of_project = Submission.objects.filter(project=OuterRef("project")).order_by("-number")
+
+    def latest(column: str):
+        # A share following later submissions covers the project's latest; a pinned share,
+        # its own submission.
+        return Case(
+            When(follows_later=True, then=Subquery(of_project.values(column)[:1])),
+            default=F(f"submission__{column}"),
+        )
+
+    return list(
+        live_shares()
+        .filter(recipient__memberships__user=user.pk)
+        .select_related("project__organisation", "recipient", "submission")
+        .defer("submission__answers", "submission__summary")
+        .annotate(
+            latest_number=latest("number"),
+            latest_verdict=latest("verdict"),
+            latest_submitted_at=latest("submitted_at"),
+        )
+        .order_by("project__organisation__name", "project__name", "-created_at")
+    )
+
+
+def receives_shares(user: User) -> bool:
+    return live_shares().filter(recipient__memberships__user=user.pk).exists()
+
+
+def owned_organisations(user: User):
+    """The organisations the user owns, by name: where an offer can be accepted."""
+    return [
+        m.organisation
+        for m in Membership.objects.filter(user=user, role=Membership.Role.OWNER)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    ]
