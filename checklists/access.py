@@ -325,7 +325,8 @@ def shared_submissions(share: Share) -> QuerySet[Submission]:
 
 def get_shared_submission(share: Share, number: int | None = None) -> Submission:
     """One submission the share covers (the latest when `number` is None), or 404."""
-    covered = shared_submissions(share)
+    # With the assessment's frozen profile: which questions applied (selectors.sharing).
+    covered = shared_submissions(share).select_related("assessment")
     found = covered.filter(number=number) if number is not None else covered.order_by("-number")
     submission = found.first()
     if submission is None:

@@ -16,6 +16,7 @@ from checklists.models import (
     Membership,
     Organisation,
     Project,
+    Share,
     Submission,
     User,
 )
@@ -52,6 +53,7 @@ def row_counts() -> dict[str, int]:
             Answer,
             Action,
             Submission,
+            Share,
         )
     }
 
@@ -118,3 +120,20 @@ def test_the_demo_baselines_are_submitted_as_baselines():
     )
     assert northwind.verdict == "not_ready"
     assert northwind.summary["gates"]["remedy"] == "blocking"
+
+
+def test_the_funder_sees_a_shared_baseline_and_an_offer_waiting(client):
+    seed_demo()
+    log_in(client, "fatima@westcheck.example", DEMO_PASSWORD)
+    portfolio = client.get(reverse("checklists:portfolio")).text
+    assert "Worker hotline for Dhaka garment suppliers" in portfolio
+    assert "Northwind Apparel" in portfolio
+    assert "VoiceLink Technologies offers to share" in portfolio
+    shared = Share.objects.get(status=Share.Status.ACTIVE)
+    page = client.get(reverse("checklists:shared", args=[shared.pk])).text
+    assert "Not ready" in page
+    # Sections 3, 6 and 7 with their ratings; never the evidence notes, never who answered.
+    assert "3. Establish a mechanism for remedy</h3>" in page
+    assert "1. " not in page.split('id="answers-title"')[1].split("</section>")[0]
+    assert "Written procedure agreed with partners" not in page
+    assert "Dana Demo" not in page

@@ -434,8 +434,8 @@ def test_the_preview_is_what_the_recipient_sees(baseline, owner, fatima, fund):
     shared_page = client_for(fatima).get(reverse("checklists:shared", args=[share.pk]))
 
     def content(html: str) -> str:
-        # The part both draw from the same SharedPage, from the project line to the attribution.
-        start = html.index('<p class="lead mb-1">')
+        # The part both draw from the same SharedPage, from the submission line to the hash.
+        start = html.index('<p class="text-body-secondary small shared-meta">')
         end = html.index("</p>", html.index("Integrity hash of this submission"))
         return html[start:end]
 

@@ -19,6 +19,7 @@ from ..access import live_shares
 from ..accounts import normalise_email
 from ..catalog import catalog, checklist_version
 from ..charts import bar_chart
+from ..content import evaluate_condition
 from ..models import Action, AuditEvent, Membership, Share, Submission, User
 from . import rating_labels
 
@@ -92,6 +93,9 @@ def shared_page(submission: Submission, project, detail: str, sections: list[str
     levels = {level["key"]: level for level in rules["levels"]}
     flags = checklist.flags
     statuses = dict(Action.Status.choices)
+    # The profile frozen at submission says which questions applied: an unanswered question
+    # that did not apply is not a missing answer.
+    profile = submission.assessment.profile
     return SharedPage(
         shared=shared,
         project=project,
@@ -150,6 +154,7 @@ def shared_page(submission: Submission, project, detail: str, sections: list[str
                         "key": q.key,
                         "text": q.text,
                         "answer": shared.answers.get(q.key),
+                        "applies": evaluate_condition(q.applies_if, profile),
                         "rating_label": labels.get(shared.answers[q.key]["rating"], "")
                         if q.key in shared.answers
                         else "",

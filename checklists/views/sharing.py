@@ -32,7 +32,11 @@ def _submission_of(assessment) -> Submission:
     """The assessment's submission with its snapshot; only submissions are ever shared."""
     if not assessment.is_submitted:
         raise Http404
-    return Submission.objects.select_related("project__organisation").get(assessment=assessment.pk)
+    submission = Submission.objects.select_related("project__organisation").get(
+        assessment=assessment.pk
+    )
+    submission.assessment = assessment
+    return submission
 
 
 def _terms_form(assessment, data=None, *, initial=None) -> ShareTermsForm:

@@ -112,6 +112,10 @@ class Visit:
             for v in results["violations"]
         ]
         assert violations == [], f"axe-core on {self.page.url}:\n" + "\n".join(violations)
+        # Nothing may make a phone scroll sideways: wide tables scroll inside their own box.
+        width = self.page.viewport_size["width"]
+        scroll_width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{self.page.url} is {scroll_width}px wide at {width}px"
         assert self.page.csp_violations == [], self.page.csp_violations
 
 
@@ -157,3 +161,30 @@ def visit_without_javascript(page, request):
 def site(live_server):
     """The live server's URL, with the database usable from the test thread."""
     return live_server.url
+
+
+@pytest.fixture
+def browser_for(new_context, request):
+    """Open a browser of its own for another person: (page, visit), with the test's context
+    arguments (JavaScript off too, when the test is so marked). Their screenshots go to a folder
+    named after the person."""
+    marker = request.node.get_closest_marker("browser_context_args")
+    with_javascript = marker.kwargs.get("java_script_enabled", True) if marker else True
+
+    def open_for(who: str):
+        context = new_context()
+        context.add_init_script(path=str(AXE))
+        page = context.new_page()
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda msg: (
+                page.csp_violations.append(msg.text)
+                if "Content Security Policy" in msg.text
+                else None
+            ),
+        )
+        checks = Visit if with_javascript else VisitWithoutJavaScript
+        return page, checks(page, f"{request.node.name}-{who}")
+
+    return open_for

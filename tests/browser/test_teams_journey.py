@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 
 from checklists import services
 from checklists.models import Answer, ChecklistVersion, Membership
-from tests.browser.conftest import AXE, Visit, VisitWithoutJavaScript
 from tests.browser.test_walkthrough_journey import (
     PASSWORD,
     SAVED,
@@ -90,33 +89,6 @@ def assessment(hotline, owner):
         title=ASSESSMENT,
         started_by=owner,
     )
-
-
-@pytest.fixture
-def browser_for(new_context, request):
-    """Open a browser of its own for another person: (page, visit), with the test's context
-    arguments (JavaScript off too, when the test is so marked). Their screenshots go to a folder
-    named after the person."""
-    marker = request.node.get_closest_marker("browser_context_args")
-    with_javascript = marker.kwargs.get("java_script_enabled", True) if marker else True
-
-    def open_for(who: str):
-        context = new_context()
-        context.add_init_script(path=str(AXE))
-        page = context.new_page()
-        page.csp_violations = []
-        page.on(
-            "console",
-            lambda msg: (
-                page.csp_violations.append(msg.text)
-                if "Content Security Policy" in msg.text
-                else None
-            ),
-        )
-        checks = Visit if with_javascript else VisitWithoutJavaScript
-        return page, checks(page, f"{request.node.name}-{who}")
-
-    return open_for
 
 
 # --- Helpers -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from checklists import services
 from checklists.models import (
@@ -13,9 +14,11 @@ from checklists.models import (
     Membership,
     Organisation,
     Project,
+    Share,
     Submission,
     User,
 )
+from checklists.services import sharing
 
 DEMO_PASSWORD = "westcheck-demo"
 DEMO_ACCOUNTS = [
@@ -120,6 +123,7 @@ class Command(BaseCommand):
             dana, users["mei@westcheck.example"], users["rafael@westcheck.example"]
         )
         created += self._funder(users["fatima@westcheck.example"])
+        created += self._shares(dana, tariq, users["fatima@westcheck.example"])
         self.stdout.write(
             f"Demo organisations, projects and assessments: {created} created"
             if created
@@ -179,6 +183,41 @@ class Command(BaseCommand):
             name="Open Voices Fund", kind=Organisation.Kind.FUNDER, owner=fatima
         )
         return 1
+
+    def _shares(self, dana, tariq, fatima) -> int:
+        """Northwind shares its baseline with the fund, three sections of it, for review;
+        VoiceLink's offer of its self-assessment waits for Fatima's answer."""
+        fund = Organisation.objects.get(name="Open Voices Fund")
+        created = 0
+        offers = [
+            (
+                dana,
+                "Worker hotline for Dhaka garment suppliers",
+                {"detail": "sections", "sections": ["3", "6", "7"], "role": "reviewer"},
+                True,
+            ),
+            (tariq, "SMS pulse survey for electronics workers", {"detail": "summary"}, False),
+        ]
+        for owner, project_name, terms, accept in offers:
+            submission = Submission.objects.filter(project__name=project_name).first()
+            if submission is None or Share.objects.filter(project=submission.project_id).exists():
+                continue
+            share = sharing.share_offer(
+                submission=submission,
+                email=fatima.email,
+                sections=terms.get("sections", []),
+                role=terms.get("role", "viewer"),
+                detail=terms["detail"],
+                follows_later=True,
+                expires_at=timezone.now() + Share.DEFAULT_TERM,
+                message="For the Open Voices Fund grant review.",
+                user=owner,
+                site=SITE,
+            )
+            if accept:
+                sharing.share_accept(share=share, organisation=fund, user=fatima, site=SITE)
+            created += 1
+        return created
 
     def _project(self, organisation, user, name, **fields) -> Project:
         project = Project.objects.filter(organisation=organisation, name=name).first()
