@@ -94,6 +94,7 @@ urlpatterns = [
     path(
         "assessments/<int:pk>/export.<str:fmt>", reports.assessment_export, name="assessment-export"
     ),
+    path("verify/", reports.verify, name="verify"),
     path("checklists/", public.checklist_list, name="version-list"),
     path("checklists/<slug:slug>/<str:version>/", public.checklist_detail, name="version-detail"),
     path(
