@@ -33,4 +33,6 @@ class ChecklistsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
+
         post_migrate.connect(load_bundled_checklists, sender=self)

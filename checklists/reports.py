@@ -30,6 +30,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from . import links
 from .catalog import catalog, version_fragment
 from .models import ChecklistVersion
 from .scoring import NOT_APPLICABLE, met_ratings
@@ -556,6 +557,12 @@ def assessment_report_context(
         "integrity_short": " ".join(digest[i : i + 4] for i in range(0, 16, 4)),
         "generated_at": generated_at or timezone.now(),
         "is_draft": not assessment.is_submitted,
+        # Only a submitted report can be checked by someone without an account.
+        "verify_url": (
+            settings.SITE_ROOT.rstrip("/") + links.url("checklists:verify")
+            if assessment.is_submitted
+            else None
+        ),
         "document_language": checklist.language,
         "section_chart_title": _("Score by section"),
         "principle_chart_title": _("Score by WEST principle"),

@@ -116,6 +116,7 @@ urlpatterns = [
         sharing.shared_export,
         name="shared-export",
     ),
+    path("verify/", reports.verify, name="verify"),
     path("checklists/", public.checklist_list, name="version-list"),
     path("checklists/<slug:slug>/<str:version>/", public.checklist_detail, name="version-detail"),
     path(

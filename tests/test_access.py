@@ -110,6 +110,8 @@ EXPECTED: dict[str, list[Rule]] = {
     "checklists:version-detail":       [Rule(get=(200,   200,   200,   200,   200,   200,   200))],
     "checklists:version-blank-pdf":    [Rule(get=(200,   200,   200,   200,   200,   200,   200))],
     "healthz":                         [Rule(get=(200,   200,   200,   200,   200,   200,   200))],
+    # Checking a report by its hash: anyone who holds one, and nothing about the report shown.
+    "checklists:verify":               [Rule(get=(200,   200,   200,   200,   200,   200,   200))],
     # Accounts: their forms are tested in test_accounts.py; here, who may open them.
     "signup":                          [Rule(get=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY))],
     "login":                           [Rule(get=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY))],

@@ -293,7 +293,7 @@ def test_verification_explains_a_malformed_hash(client, owner, gappy):
         reverse("checklists:assessment-verify", args=[gappy.pk]), {"hash": "not-a-hash"}
     )
     assert response.context["outcome"] is None
-    assert "Type the 16 characters" in response.text
+    assert "Type the hash as printed on the report" in response.text
 
 
 def test_html_preview_shows_the_same_report(client, owner, gappy):

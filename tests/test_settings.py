@@ -28,10 +28,12 @@ SETTINGS_VARIABLES = {
     "PROXY_COUNT",
     "REDIS_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "SITE_ROOT",
 }
 PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "westcheck.example.org",
+    "SITE_ROOT": "https://westcheck.example.org",
     "DATABASE_URL": "postgres://westcheck:secret@db.example.org:5432/westcheck",
 }
 

@@ -82,6 +82,10 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="unique_submission_number")
         ]
+        indexes = [
+            # Anyone may check a report by its hash or a prefix of it (selectors/verification.py).
+            models.Index(fields=["integrity_hash"], name="submission_integrity_hash_idx")
+        ]
 
     def __str__(self) -> str:
         return gettext("Submission %(number)d") % {"number": self.number}

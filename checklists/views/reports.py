@@ -1,5 +1,6 @@
 """Reports, actions, verification, exports: the readiness report as a page and as a PDF, the
-action plan, checking a report's integrity hash, and CSV and JSON exports."""
+action plan, checking a report's integrity hash (by its team, and by anyone who holds a
+submitted report), and CSV and JSON exports."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from .. import services
 from ..access import Can, get_assessment_for
 from ..downloads import private_download
 from ..selectors import assessment_gaps, assessment_state, integrity_hash
+from ..selectors.verification import report_validity
 
 
 @login_required
@@ -139,9 +141,26 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
             "project": assessment.project,
             "form": form,
             "outcome": outcome,
-            "typed": request.GET.get("hash", "")[:80],
+            "typed": request.GET.get("hash", "")[:200],
         },
     )
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone, without an account, checks a submitted report by the hash printed on it: only
+    whether it is current or superseded, and when (selectors/verification.py)."""
+    from ..forms.actions import VerifyForm
+
+    form = VerifyForm(request.GET or None)
+    validity = report_validity(form.cleaned_data["hash"]) if form.is_valid() else None
+    response = render(
+        request,
+        "checklists/verify.html",
+        {"form": form, "validity": validity, "typed": request.GET.get("hash", "")[:200]},
+    )
+    # A result page is a bookmark for the person who holds the report, not for search engines.
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @login_required

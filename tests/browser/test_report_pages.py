@@ -87,3 +87,30 @@ def test_team_reads_the_report_plans_an_action_and_verifies_the_hash(site, page,
     assert response.ok
     assert response.headers["content-type"] == "application/pdf"
     assert re.match(rb"%PDF-", response.body())
+
+
+def test_anyone_checks_a_submitted_report_by_its_hash(site, page, visit, assessment):
+    services.assessment_submit(assessment=assessment, user=assessment.started_by)
+    digest = integrity_hash(assessment_state(assessment))
+
+    page.goto(site + "/verify/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check a readiness report")
+    visit.check("public-verify")
+    page.get_by_label("Integrity hash printed on the report").fill(
+        " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+    )
+    page.get_by_role("button", name="Check").click()
+    result = page.get_by_role("region", name="Current report")
+    expect(result).to_be_visible()
+    expect(result).not_to_contain_text("Northwind")
+    visit.check("public-verify-current")
+
+    page.get_by_label("Integrity hash printed on the report").fill("0000 0000 0000 0000")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("region", name="Report not found")).to_be_visible()
+    visit.check("public-verify-unknown")
+
+    page.get_by_label("Integrity hash printed on the report").fill("0000")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Type at least the first 16 characters")).to_be_visible()
+    visit.check("public-verify-malformed")
