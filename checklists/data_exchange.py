@@ -294,6 +294,7 @@ def shared_json(page, *, share) -> str:
         "project": page.project.name,
         "organisation": page.organisation_name,
         "shared_with": share.recipient.name,
+        "share_reference": share.reference_display,
         "detail": shared.detail,
         "sections_shared": list(shared.sections_shown),
         "expires_at": _iso(share.expires_at),

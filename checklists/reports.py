@@ -602,11 +602,15 @@ def assessment_report_pdf(
 def shared_footer(share, *, generated_at: datetime) -> str:
     """What every page of a PDF made under a share says: with whom, at what detail, when, and
     where anyone can check that it is still the current submission."""
-    return _("Shared with %(recipient)s, %(detail)s detail, %(date)s; verify at %(verify)s") % {
+    return _(
+        "Shared with %(recipient)s, %(detail)s detail, %(date)s; share %(reference)s; "
+        "verify at %(verify)s"
+    ) % {
         "recipient": share.recipient.name,
         "detail": share.get_detail_display().lower(),
         "date": date_format(timezone.localtime(generated_at), "j M Y"),
-        "verify": settings.SITE_ROOT.rstrip("/") + "/verify/",
+        "reference": share.reference_display,
+        "verify": settings.SITE_ROOT.rstrip("/") + links.url("checklists:verify"),
     }
 
 

@@ -657,3 +657,72 @@ def test_the_access_page_costs_the_same_for_one_share_or_five(
 
 
 QUERIES_ACCESS_PAGE = 6
+
+
+# --- Checking a shared report --------------------------------------------------------------
+
+
+def verify(share: Share, digest: str | None = None) -> str:
+    """The public verify page's answer for a report made under `share`, as anyone sees it."""
+    digest = digest or share.submission.integrity_hash
+    response = Client().get(
+        reverse("checklists:verify"), {"hash": digest[:16], "share": share.reference_display}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_verify_page_says_when_a_share_is_revoked_or_expired(baseline, owner, fatima, fund):
+    share = accepted(offer(baseline, owner), fatima, fund)
+    footer = json.loads(client_for(fatima).get(shared_urls(share)[4]).content)["share_reference"]
+    assert footer == share.reference_display
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", footer)
+    assert "Current report" in verify(share)
+    sharing_services.share_end(share=share, user=owner, site=SITE)
+    share.refresh_from_db()
+    revoked = verify(share)
+    assert "Share revoked" in revoked
+    # Without anything of the report: no organisation, project or verdict.
+    for secret in ("Threadline", "Dhaka", "Not ready", "Open Voices"):
+        assert secret not in revoked
+    other = accepted(offer(baseline, owner), fatima, fund)
+    Share.objects.filter(pk=other.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    assert "Share expired" in verify(other)
+
+
+def test_a_share_reference_vouches_only_for_its_own_project(
+    baseline, owner, project, checklist, organisation, fatima, fund
+):
+    share = accepted(offer(baseline, owner), fatima, fund)
+    other_project = services.project_create(
+        organisation=organisation, created_by=owner, **{**PROFILE, "name": "Other"}
+    )
+    elsewhere = submit(other_project, checklist, owner, gaps={"1.1": "planned"})
+    assert "Report not found" in verify(share, elsewhere.submission.integrity_hash)
+    # A reference that names no share, or an offer never accepted: nothing is vouched for.
+    waiting = offer(baseline, owner, email="bruno@buyers.example")
+    assert "Report not found" in verify(waiting)
+    response = Client().get(
+        reverse("checklists:verify"),
+        {"hash": baseline.submission.integrity_hash, "share": "ABCD-EFGH-JKL0"},
+    )
+    assert "Type the share reference as printed" in response.content.decode()
+
+
+def test_the_same_answers_submitted_twice_are_one_report(baseline, owner, project, checklist):
+    follow_up = services.assessment_start(
+        project=project,
+        checklist=checklist,
+        title="Unchanged",
+        started_by=owner,
+        copy_from=baseline,
+    )
+    services.assessment_submit(assessment=follow_up, user=owner)
+    follow_up.refresh_from_db()
+    assert follow_up.submission.integrity_hash == baseline.submission.integrity_hash
+    page = (
+        Client()
+        .get(reverse("checklists:verify"), {"hash": baseline.submission.integrity_hash})
+        .content.decode()
+    )
+    assert "Current report" in page

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..markup import escape
 from ..models import Action
-from ..selectors.verification import hash_prefix
+from ..models.sharing import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from ..selectors.verification import hash_prefix, share_reference
 
 
 class ActionForm(forms.Form):
@@ -139,4 +140,26 @@ class VerifyForm(forms.Form):
         value, problem = hash_prefix(self.cleaned_data["hash"])
         if problem:
             raise forms.ValidationError(problem)
+        return value
+
+
+class PublicVerifyForm(VerifyForm):
+    """The public page's form: the hash, and the share reference printed on a report made
+    under a share."""
+
+    share = forms.CharField(
+        label=_("Share reference (optional)"),
+        required=False,
+        max_length=40,
+        help_text=_(
+            "On a report that was shared with you, in the footer of every page, for example ABCD-EFGH-JKLM."
+        ),
+    )
+
+    def clean_share(self) -> str:
+        value = share_reference(self.cleaned_data["share"])
+        if value and not (len(value) == REFERENCE_LENGTH and set(value) <= set(REFERENCE_ALPHABET)):
+            raise forms.ValidationError(
+                _("Type the share reference as printed: three groups of four letters and digits.")
+            )
         return value

@@ -9,6 +9,7 @@ who may open a share, in checklists/access.py, whose query leaves out revoked an
 shares, so that their next request is refused without any job having to run first.
 """
 
+import secrets
 from datetime import timedelta
 
 from django.db import models
@@ -19,6 +20,15 @@ from django.utils.translation import gettext_lazy as _
 from .people import Organisation, User
 from .projects import Project
 from .submissions import Submission
+
+
+# Letters and digits that cannot be mistaken for one another when copied from a printed page.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+REFERENCE_LENGTH = 12
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 class Share(models.Model):
@@ -43,6 +53,11 @@ class Share(models.Model):
         REVOKED = "revoked", _("Revoked")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="shares")
+    # Printed on the files made under the share: the public verify page tells from it whether
+    # the share still stands, without saying anything else.
+    reference = models.CharField(
+        _("reference"), max_length=16, unique=True, default=new_reference, editable=False
+    )
     submission = models.ForeignKey(
         Submission,
         on_delete=models.CASCADE,
@@ -119,6 +134,10 @@ class Share(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} → {self.recipient or self.recipient_email}"
+
+    @property
+    def reference_display(self) -> str:
+        return "-".join(self.reference[i : i + 4] for i in range(0, len(self.reference), 4))
 
     @property
     def is_expired(self) -> bool:

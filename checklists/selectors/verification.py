@@ -7,6 +7,10 @@ unknown rather than listing them.
 
 A follow-up is a new assessment with its own submission (docs/sharing.md), so "superseded"
 means that a later submission of the same project exists.
+
+A report made under a share prints the share's reference too. Given with the hash, it makes
+the answer "share revoked" or "share expired" once the share no longer stands, whatever the
+submission's own state: whoever holds such a report learns that its owner withdrew it.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Submission
+from ..models import Share, Submission
 
 HASH_LENGTH = 64  # hex SHA-256 (submissions.answers_hash)
 MIN_PREFIX = 16  # what the PDF prints in its footer: four groups of four
@@ -33,6 +38,8 @@ class Validity(StrEnum):
     SUPERSEDED = "superseded"
     UNKNOWN = "unknown"
     MALFORMED = "malformed"
+    SHARE_REVOKED = "share_revoked"
+    SHARE_EXPIRED = "share_expired"
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class ReportValidity:
     state: Validity
     submitted_at: datetime | None = None
     superseded_at: datetime | None = None  # when the next submission of its project was made
+    ended_at: datetime | None = None  # when the share was revoked, or expired
     problem: str = ""  # why the input was refused, when malformed
 
 
@@ -65,12 +73,28 @@ def hash_prefix(text: str) -> tuple[str, str]:
     return value, ""
 
 
-def report_validity(text: str) -> ReportValidity:
+def share_reference(text: str) -> str:
+    """A share's reference as printed (ABCD-EFGH-JKLM), the way people may copy it."""
+    return _SEPARATORS.sub("", text).upper()
+
+
+def report_validity(text: str, reference: str = "") -> ReportValidity:
     """Whether the report with this hash (or prefix of at least 16 characters) is current,
-    superseded or unknown, or why the text is not a hash (at most 1 query)."""
+    superseded or unknown, or why the text is not a hash; with the reference of the share it
+    was made under, whether that share still stands (at most 2 queries)."""
     prefix, problem = hash_prefix(text)
     if problem:
         return ReportValidity(Validity.MALFORMED, problem=problem)
+    share = None
+    if reference:
+        share = (
+            Share.objects.filter(reference=share_reference(reference))
+            .values("project_id", "status", "expires_at", "ended_at")
+            .first()
+        )
+        # A reference that names no share, or a share never accepted, vouches for nothing.
+        if share is None or share["status"] not in (Share.Status.ACTIVE, Share.Status.REVOKED):
+            return ReportValidity(Validity.UNKNOWN)
     if len(prefix) == HASH_LENGTH:
         matching = Submission.objects.filter(integrity_hash=prefix)
     else:
@@ -81,18 +105,26 @@ def report_validity(text: str) -> ReportValidity:
         matching = Submission.objects.filter(
             integrity_hash__gte=prefix, integrity_hash__lt=prefix + "g"
         )
+    if share is not None:
+        matching = matching.filter(project=share["project_id"])
     later = Submission.objects.filter(
         project=OuterRef("project"), number__gt=OuterRef("number")
     ).order_by("number")
-    # Two rows are enough to tell a single match from an ambiguous one.
+    # A few rows are enough: two different hashes make the prefix ambiguous, and submissions
+    # with the same hash (a copy submitted unchanged) are the same report.
     rows = list(
-        matching.order_by()
+        matching.order_by("-submitted_at")
         .annotate(superseded_at=Subquery(later.values("submitted_at")[:1]))
-        .values_list("submitted_at", "superseded_at")[:2]
+        .values_list("integrity_hash", "submitted_at", "superseded_at")[:10]
     )
-    if len(rows) != 1:
+    if not rows or len({row[0] for row in rows}) > 1:
         return ReportValidity(Validity.UNKNOWN)
-    submitted_at, superseded_at = rows[0]
+    if share is not None and share["status"] == Share.Status.REVOKED:
+        return ReportValidity(Validity.SHARE_REVOKED, ended_at=share["ended_at"])
+    if share is not None and share["expires_at"] <= timezone.now():
+        return ReportValidity(Validity.SHARE_EXPIRED, ended_at=share["expires_at"])
+    current = [row for row in rows if row[2] is None]
+    submitted_at, superseded_at = (current or rows)[0][1:]
     if superseded_at is None:
         return ReportValidity(Validity.CURRENT, submitted_at=submitted_at)
     return ReportValidity(

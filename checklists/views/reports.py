@@ -149,14 +149,23 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     """Anyone, without an account, checks a submitted report by the hash printed on it: only
     whether it is current or superseded, and when (selectors/verification.py)."""
-    from ..forms.actions import VerifyForm
+    from ..forms.actions import PublicVerifyForm
 
-    form = VerifyForm(request.GET or None)
-    validity = report_validity(form.cleaned_data["hash"]) if form.is_valid() else None
+    form = PublicVerifyForm(request.GET or None)
+    validity = (
+        report_validity(form.cleaned_data["hash"], form.cleaned_data["share"])
+        if form.is_valid()
+        else None
+    )
     response = render(
         request,
         "checklists/verify.html",
-        {"form": form, "validity": validity, "typed": request.GET.get("hash", "")[:200]},
+        {
+            "form": form,
+            "validity": validity,
+            "typed": request.GET.get("hash", "")[:200],
+            "typed_share": request.GET.get("share", "")[:40],
+        },
     )
     # A result page is a bookmark for the person who holds the report, not for search engines.
     response["X-Robots-Tag"] = "noindex"
