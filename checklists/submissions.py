@@ -121,3 +121,24 @@ def person_name(user) -> str:
     if user is None:
         return ""
     return user.name or user.email
+
+
+def changed_keys(
+    before: Iterable[Mapping], after: Iterable[Mapping], fields: Iterable[str] | None = None
+) -> set[str]:
+    """The question keys whose frozen answer (frozen_answers) differs between two submissions,
+    an answer given in one and not the other included: what a reviewer must look at again.
+    With `fields`, only those fields count (what a share shows: sharing.ANSWER_FIELDS)."""
+    names = tuple(fields) if fields is not None else None
+
+    def seen(answers: Iterable[Mapping]) -> dict[str, tuple]:
+        return {
+            answer["key"]: tuple(
+                answer[n] if n != "evidence_links" else tuple(answer[n])
+                for n in (names or sorted(answer))
+            )
+            for answer in answers
+        }
+
+    old, new = seen(before), seen(after)
+    return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, projects, public, reports, sharing, teams, walkthrough
+from .views import activity, projects, public, reports, reviews, sharing, teams, walkthrough
 
 app_name = "checklists"
 
@@ -103,9 +103,15 @@ urlpatterns = [
         sharing.share_extend,
         name="share-extend",
     ),
+    path("assessments/<int:pk>/reviews/", reviews.assessment_reviews, name="assessment-reviews"),
     path("shares/offers/<int:pk>/", sharing.share_offer, name="share-offer"),
     path("shared/<int:pk>/", sharing.shared, name="shared"),
     path("shared/<int:pk>/submissions/<int:number>/", sharing.shared, name="shared-submission"),
+    path(
+        "shared/<int:pk>/submissions/<int:number>/review/",
+        reviews.shared_review,
+        name="shared-review",
+    ),
     path(
         "shared/<int:pk>/submissions/<int:number>/report.pdf",
         sharing.shared_report_pdf,

@@ -224,6 +224,13 @@ EXPECTED: dict[str, list[Rule]] = {
                                             post=(LOGIN, 404,   404,   404,   404,   404,   404),
                                        shared_get=(404,   404,   200,   404,   404),
                                       shared_post=(404,   404,   DONE,  404,   404))],
+    # What reviewers said: members read it, like the Sharing page.
+    "checklists:assessment-reviews":   [Rule(get=(LOGIN, 200,   200,   200,   403,   404,   404))],
+    # The review: the fund's people read it, its editor (the reviewer) marks and decides.
+    "checklists:shared-review":        [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_get=(200,   200,   404,   404,   404),
+                                      shared_post=(403,   DONE,  404,   404,   404))],
     # What is shared: the fund's people while the share lives; nobody else, ever.
     **{
         name: [Rule(get=(LOGIN, 404, 404, 404, 404, 404, 404), kwargs=kwargs,
@@ -493,6 +500,7 @@ def url_of(name: str, world, place, **fixed) -> str:
 
 
 SHARING = {
+    "checklists:assessment-reviews",
     "checklists:assessment-sharing",
     "checklists:share-preview",
     "checklists:share-create",
@@ -544,6 +552,7 @@ def posted(name: str, world, place) -> dict:
             f"s{place.share.pk}-expires_at": (timezone.localdate() + timedelta(days=60)).isoformat()
         },
         "checklists:share-offer": lambda: {"answer": "accept", "organisation": world.brightline.pk},
+        "checklists:shared-review": lambda: {"m-3.1": "needs_change", "action": "save"},
     }
     return bodies.get(name, dict)()
 

@@ -137,3 +137,14 @@ def test_the_funder_sees_a_shared_baseline_and_an_offer_waiting(client):
     assert "1. " not in page.split('id="answers-title"')[1].split("</section>")[0]
     assert "Written procedure agreed with partners" not in page
     assert "Dana Demo" not in page
+
+
+def test_the_grantee_reads_the_funders_review(client):
+    seed_demo()
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    baseline = Assessment.objects.get(title="Baseline before the pilot")
+    sharing_page = client.get(reverse("checklists:assessment-sharing", args=[baseline.pk])).text
+    assert "Changes requested" in sharing_page
+    reviews = client.get(reverse("checklists:assessment-reviews", args=[baseline.pk])).text
+    assert "Open Voices Fund: changes requested" in reviews
+    assert "Who answers an emergency call at night? Name them." in reviews

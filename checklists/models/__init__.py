@@ -5,6 +5,7 @@ from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
+from .reviews import ReviewMark, ReviewRound
 from .sharing import Share
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -24,6 +25,8 @@ __all__ = [
     "ProjectUserObjectPermission",
     "Question",
     "RenderedDocument",
+    "ReviewMark",
+    "ReviewRound",
     "Section",
     "Share",
     "Submission",

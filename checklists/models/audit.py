@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         SHARE_EXTENDED = "share.extended", _("Share extended")
         SHARE_VIEWED = "share.viewed", _("Shared submission viewed")
         SHARE_DOWNLOADED = "share.downloaded", _("Shared submission downloaded")
+        REVIEW_MARKED = "review.marked", _("Review marks saved")
+        REVIEW_CHANGES_REQUESTED = "review.changes_requested", _("Changes requested by a reviewer")
+        REVIEW_ACCEPTED = "review.accepted", _("Submission accepted by a reviewer")
 
     organisation = models.ForeignKey(
         Organisation,

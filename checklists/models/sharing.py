@@ -21,7 +21,6 @@ from .people import Organisation, User
 from .projects import Project
 from .submissions import Submission
 
-
 # Letters and digits that cannot be mistaken for one another when copied from a printed page.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 REFERENCE_LENGTH = 12

@@ -20,7 +20,7 @@ from ..accounts import normalise_email
 from ..catalog import catalog, checklist_version
 from ..charts import bar_chart
 from ..content import evaluate_condition
-from ..models import Action, AuditEvent, Membership, Share, Submission, User
+from ..models import Action, AuditEvent, Membership, ReviewRound, Share, Submission, User
 from . import rating_labels
 
 
@@ -176,11 +176,13 @@ class ShareRow:
     share: Share
     last_viewed: AuditEvent | None = None
     last_downloaded: AuditEvent | None = None
+    round: ReviewRound | None = None  # the review of this submission under the share
 
 
 def shares_of(submission: Submission) -> list[ShareRow]:
     """Every share that covers this submission, live or not, newest first, each with the last
-    time someone of the recipient opened and downloaded what it shares (2 queries)."""
+    time someone of the recipient opened and downloaded what it shares, and its review of this
+    submission (3 queries)."""
     covering = (
         Share.objects.filter(project=submission.project_id)
         .filter(
@@ -207,6 +209,8 @@ def shares_of(submission: Submission) -> list[ShareRow]:
             row.last_viewed = event
         elif event.kind == AuditEvent.Kind.SHARE_DOWNLOADED and row.last_downloaded is None:
             row.last_downloaded = event
+    for round_ in ReviewRound.objects.filter(share__in=list(rows), submission=submission.pk):
+        rows[round_.share_id].round = round_
     return list(rows.values())
 
 

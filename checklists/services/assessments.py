@@ -24,6 +24,7 @@ from ..models import (
     User,
 )
 from ..selectors import AssessmentState, assessment_state, submission_snapshot
+from . import reviews
 from .projects import touch
 
 
@@ -242,6 +243,8 @@ def assessment_submit(*, assessment: Assessment, user: User, milestone: str = ""
         update_fields=["status", "submitted_at", "submitted_by", "profile_snapshot", "updated_at"]
     )
     submission = _submission_create(locked, state, user, milestone)
+    # Reviewers following the project's submissions get this one to review.
+    reviews.open_rounds_for_new_submission(submission)
     audit.record(
         AuditEvent.Kind.ASSESSMENT_SUBMITTED,
         organisation=assessment.project.organisation_id,

@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +19,8 @@ from ..accounts import normalise_email
 from ..catalog import catalog
 from ..links import url
 from ..models import AuditEvent, Membership, Organisation, Share, Submission, User
+from . import reviews
+from .mail import send_templated
 
 Kind = AuditEvent.Kind
 
@@ -124,7 +124,7 @@ def share_offer(
         assessment=submission.assessment,
         data=_event_data(share, role=role, sections=kept, follows_later=follows_later),
     )
-    _mail(
+    send_templated(
         "share_offered",
         [email],
         {"share": share, "link": site.rstrip("/") + url("checklists:share-offer", share.pk)},
@@ -158,6 +158,8 @@ def share_accept(*, share: Share, organisation: Organisation, user: User, site: 
     share.status = Share.Status.ACTIVE
     share.decided_by, share.decided_at = user, timezone.now()
     share.save(update_fields=["recipient", "status", "decided_by", "decided_at"])
+    if share.role == Share.Role.REVIEWER:
+        reviews.open_round(share, _latest_covered(share))
     audit.record(
         Kind.SHARE_ACCEPTED,
         organisation=share.project.organisation,
@@ -166,7 +168,7 @@ def share_accept(*, share: Share, organisation: Organisation, user: User, site: 
         data=_event_data(share),
     )
     if share.created_by is not None:
-        _mail(
+        send_templated(
             "share_accepted",
             [share.created_by.email],
             {"share": share, "link": _access_link(share, site)},
@@ -219,7 +221,7 @@ def share_end(*, share: Share, user: User, site: str) -> Share:
                 memberships__role=Membership.Role.OWNER,
             ).values_list("email", flat=True)
         )
-        _mail("share_revoked", owners, {"share": share})
+        send_templated("share_revoked", owners, {"share": share})
     return share
 
 
@@ -268,13 +270,11 @@ def share_record_access(
     )
 
 
+def _latest_covered(share: Share) -> Submission:
+    if not share.follows_later:
+        return share.submission
+    return Submission.objects.filter(project=share.project_id).order_by("-number").first()
+
+
 def _access_link(share: Share, site: str) -> str:
     return site.rstrip("/") + url("checklists:assessment-sharing", share.submission.assessment_id)
-
-
-def _mail(template: str, to: list[str], context: dict) -> None:
-    if not to:
-        return
-    subject = render_to_string(f"email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"email/{template}.txt", context)
-    send_mail(subject, body, None, to)

@@ -15,6 +15,7 @@ from ..catalog import checklist_version
 from ..forms.projects import OrganisationForm, ProjectDeleteForm, ProjectForm
 from ..models import Assessment, Organisation
 from ..selectors import dashboard_memberships
+from ..selectors.reviews import latest_rounds
 from ..selectors.sharing import offers_waiting, shares_received
 
 
@@ -43,7 +44,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         if m.organisation.kind == Organisation.Kind.FUNDER
     ]
     received = shares_received(request.user)
+    rounds = latest_rounds(received)
     for share in received:
+        share.latest_round = rounds.get(share.pk)
         levels = {
             level["key"]: level
             for level in checklist_version(share.submission.checklist_id).scoring["levels"]

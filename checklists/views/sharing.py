@@ -24,6 +24,7 @@ from ..downloads import private_download
 from ..forms.sharing import ShareAcceptForm, ShareExtendForm, ShareTermsForm
 from ..links import site_of
 from ..models import Share, Submission
+from ..selectors.reviews import review_state
 from ..selectors.sharing import owned_organisations, shared_page, shares_of
 from ..services import sharing as sharing_services
 
@@ -246,6 +247,7 @@ def shared(request: HttpRequest, pk: int, number: int | None = None) -> HttpResp
     submission = get_shared_submission(share, number)
     page = shared_page(submission, share.project, share.detail, share.sections)
     sharing_services.share_record_access(share=share, submission=submission, user=request.user)
+    review = review_state(share, submission)
     return render(
         request,
         "checklists/sharing/shared.html",
@@ -253,6 +255,7 @@ def shared(request: HttpRequest, pk: int, number: int | None = None) -> HttpResp
             "share": share,
             "submission": submission,
             "page": page,
+            "review": review,
             "covered": list(
                 shared_submissions(share)
                 .order_by("-number")

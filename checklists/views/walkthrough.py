@@ -38,6 +38,7 @@ from ..selectors import (
     section_page_state,
     verdict_of,
 )
+from ..selectors.reviews import notes_for_follow_up
 
 
 @login_required
@@ -173,9 +174,13 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
     by_key = {form.question.key: form for form in forms}
     heads = question_fragments(assessment.checklist, "checklists/_question_head.html")
     texts = answer_input_texts() if editable else {}
+    # A follow-up shows, beside each question, what reviewers asked of the submission it
+    # follows up; members only, as they alone see the organisation's shares.
+    notes = notes_for_follow_up(assessment) if Can.VIEW_SHARES in assessment.caps else {}
     errors = []
     for q in section.questions:
         q.head_html = heads[q.key]
+        q.review_notes = notes.get(q.key, ())
         q.conflict = (conflicts or {}).get(q.key)
         q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""
         q.fields = None

@@ -113,6 +113,18 @@ def test_a_grantee_shares_two_sections_and_revokes_them(
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
     shared_url = funder_page.url
+
+    # The funder reviews: 3.1 needs change, then asks for changes.
+    funder_page.get_by_role("link", name="Review this submission").click()
+    question = funder_page.locator('fieldset[id="r-3.1"]')
+    question.get_by_label("Needs change").check()
+    question.get_by_label("Note (optional)").fill("Who answers an emergency call at night?")
+    funder_visit.check("review")
+    funder_page.get_by_role("button", name="Request changes").click()
+    expect(
+        funder_page.get_by_text("Changes requested: the grantee's owners are told.")
+    ).to_be_visible()
+    funder_page.goto(shared_url)
     funder_page.get_by_role("link", name="Portfolio").click()
     expect(funder_page.get_by_role("link", name="Dhaka garment hotline")).to_be_visible()
     funder_visit.check("portfolio")
@@ -120,6 +132,10 @@ def test_a_grantee_shares_two_sections_and_revokes_them(
     # The grantee sees who opened it, and revokes it.
     page.reload()
     expect(page.get_by_text("viewed by Fatima Funder")).to_be_visible()
+    page.get_by_role("link", name="Changes requested").click()
+    expect(page.get_by_text("Who answers an emergency call at night?")).to_be_visible()
+    visit.check("reviews")
+    page.go_back()
     for viewport in (WIDE, NARROW):
         page.set_viewport_size(viewport)
         visit.check(f"sharing-{viewport['width']}")

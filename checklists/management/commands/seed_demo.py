@@ -14,11 +14,12 @@ from checklists.models import (
     Membership,
     Organisation,
     Project,
+    ReviewRound,
     Share,
     Submission,
     User,
 )
-from checklists.services import sharing
+from checklists.services import reviews, sharing
 
 DEMO_PASSWORD = "westcheck-demo"
 DEMO_ACCOUNTS = [
@@ -215,9 +216,37 @@ class Command(BaseCommand):
                 site=SITE,
             )
             if accept:
-                sharing.share_accept(share=share, organisation=fund, user=fatima, site=SITE)
+                share = sharing.share_accept(share=share, organisation=fund, user=fatima, site=SITE)
+                self._review(share, fatima)
             created += 1
         return created
+
+    def _review(self, share, fatima) -> None:
+        """The fund asks for changes on the remedy gaps; Dana reads them on the baseline's
+        Reviews page."""
+        round_ = ReviewRound.objects.get(share=share)
+        reviews.review_save_marks(
+            round_=round_,
+            changes=[
+                reviews.MarkChange(
+                    "3.1", "needs_change", "Who answers an emergency call at night? Name them."
+                ),
+                reviews.MarkChange(
+                    "3.6", "needs_clarification", "Which services are on the referral list?"
+                ),
+                reviews.MarkChange("3.2", "ok"),
+                reviews.MarkChange("7.1", "ok"),
+            ],
+            reviewable={"3.1", "3.6", "3.2", "7.1"},
+            user=fatima,
+        )
+        reviews.review_decide(
+            round_=round_,
+            decision=ReviewRound.Status.CHANGES_REQUESTED,
+            note="Please close the emergency gap before the pilot's second month.",
+            user=fatima,
+            site=SITE,
+        )
 
     def _project(self, organisation, user, name, **fields) -> Project:
         project = Project.objects.filter(organisation=organisation, name=name).first()

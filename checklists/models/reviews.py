@@ -1,0 +1,103 @@
+"""A recipient's review of a shared submission: a round per submission, a mark per question.
+
+A reviewer share gets a round for each submission it covers, opened by the reviewer's first
+mark. The reviewer marks the questions the share shows (ok, needs change, needs
+clarification), then requests changes or accepts. Acceptance names the integrity hash it
+accepted: a later submission never inherits it. When the grantee submits again, marks on
+questions whose answer did not change carry over to the new round (services/reviews.py).
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .people import User
+from .sharing import Share
+from .submissions import Submission
+
+NOTE_LENGTH = 2000
+
+
+class ReviewRound(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("In review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        ACCEPTED = "accepted", _("Accepted")
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="rounds")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="review_rounds"
+    )
+    status = models.CharField(_("status"), max_length=24, choices=Status, default=Status.OPEN)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_LENGTH)
+    # The hash of what was accepted, as the report prints it: the acceptance is of that
+    # submission, never of a later one.
+    accepted_hash = models.CharField(_("hash accepted"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=300, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["share", "submission"], name="one_round_per_submission"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="accepted") | ~models.Q(accepted_hash=""),
+                name="acceptance_names_its_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share} #{self.submission.number}: {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def get_status_display(self) -> str:
+        return str(dict(self.Status.choices).get(self.status, self.status))
+
+
+class ReviewMark(models.Model):
+    class Mark(models.TextChoices):
+        OK = "ok", _("OK")
+        NEEDS_CHANGE = "needs_change", _("Needs change")
+        NEEDS_CLARIFICATION = "needs_clarification", _("Needs clarification")
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="marks")
+    question_key = models.CharField(_("question"), max_length=16)
+    mark = models.CharField(_("mark"), max_length=24, choices=Mark)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_LENGTH)
+    # Copied from the round of an earlier submission, the answer being the same.
+    carried_from = models.PositiveIntegerField(_("carried over from submission"), null=True)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review mark")
+        verbose_name_plural = _("review marks")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "question_key"], name="one_mark_per_question"),
+            models.CheckConstraint(
+                condition=models.Q(mark__in=["ok", "needs_change", "needs_clarification"]),
+                name="review_mark_is_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_key}: {self.mark}"
+
+    @property
+    def asks_for_work(self) -> bool:
+        return self.mark != self.Mark.OK
+
+    def get_mark_display(self) -> str:
+        return str(dict(self.Mark.choices).get(self.mark, self.mark))
