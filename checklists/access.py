@@ -26,12 +26,14 @@ from .catalog import checklist_version
 from .models import (
     Assessment,
     ChecklistVersion,
+    Cohort,
     Invitation,
     Membership,
     Organisation,
     Project,
     ProjectUserObjectPermission,
     Share,
+    ShareRequest,
     Submission,
     User,
 )
@@ -344,6 +346,62 @@ def get_offer_for(user: User, pk: int) -> Share:
         pk=pk,
         recipient_email=normalise_email(user.email),
     )
+
+
+# --- Cohorts and requests: the recipient's side of asking -----------------------------------
+
+
+def _as_member_of(queryset: QuerySet, organisation: str, user: User) -> QuerySet:
+    """As _as_member, for rows that have a `role` of their own: the user's is `member_role`."""
+    return queryset.filter(**{f"{organisation}__memberships__user": user.pk}).annotate(
+        member_role=F(f"{organisation}__memberships__role")
+    )
+
+
+def get_cohort_for(user: User, pk: int, need: str = Can.VIEW) -> Cohort:
+    """A cohort of one of the user's organisations: its members follow it, its owners run it
+    (Can.MANAGE_ORGANISATION); 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    cohort = _one(_as_member_of(Cohort.objects.select_related("funder"), "funder", user), pk)
+    if cohort is None:
+        raise Http404
+    cohort.caps = role_capabilities(cohort.member_role)
+    require(cohort.caps, need)
+    return cohort
+
+
+def get_cohort_by_code(user: User, code: str) -> Cohort:
+    """The cohort a join code names, for whoever holds the code (404 otherwise)."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(Cohort.objects.select_related("funder"), join_code=code.upper())
+
+
+def get_request_for(user: User, pk: int) -> ShareRequest:
+    """A request made to the user's address (404 for anyone else)."""
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        ShareRequest.objects.select_related("requester", "requested_by"),
+        pk=pk,
+        to_email=normalise_email(user.email),
+    )
+
+
+def get_request_made(user: User, pk: int, need: str = Can.VIEW) -> ShareRequest:
+    """A request made by one of the user's organisations; its owners may withdraw it
+    (Can.SHARE)."""
+    if not user.is_authenticated:
+        raise Http404
+    request = _one(
+        _as_member_of(ShareRequest.objects.select_related("requester"), "requester", user), pk
+    )
+    if request is None:
+        raise Http404
+    request.caps = role_capabilities(request.member_role)
+    require(request.caps, need)
+    return request
 
 
 # --- Everything a person may see -----------------------------------------------------------

@@ -154,3 +154,20 @@ def redact(
         answers=shared_answers,
         submitted_by_name=submitted_by_name if shows_names(detail) else "",
     )
+
+
+def exceeds(
+    *,
+    asked_detail: str,
+    asked_sections: Iterable[str],
+    detail: str,
+    sections: Iterable[str],
+) -> bool:
+    """Whether terms chosen by an owner show more than a recipient asked for: a request or a
+    cohort may be answered with less, never with more."""
+    if rank(detail) > rank(asked_detail):
+        return True
+    # Chosen sections under a request for chosen sections must be among those asked for.
+    return (
+        detail == SECTIONS and asked_detail == SECTIONS and not set(sections) <= set(asked_sections)
+    )

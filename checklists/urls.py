@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import activity, projects, public, reports, reviews, sharing, teams, walkthrough
+from .views import (
+    activity,
+    cohorts,
+    projects,
+    public,
+    reports,
+    reviews,
+    sharing,
+    teams,
+    walkthrough,
+)
 
 app_name = "checklists"
 
@@ -105,6 +115,17 @@ urlpatterns = [
     ),
     path("assessments/<int:pk>/reviews/", reviews.assessment_reviews, name="assessment-reviews"),
     path("shares/offers/<int:pk>/", sharing.share_offer, name="share-offer"),
+    path("shares/requests/<int:pk>/", cohorts.share_request, name="share-request"),
+    path("portfolio/requests/", cohorts.share_requests, name="share-requests"),
+    path(
+        "portfolio/requests/<int:pk>/withdraw/",
+        cohorts.share_request_withdraw,
+        name="share-request-withdraw",
+    ),
+    path("portfolio/cohorts/", cohorts.cohorts, name="cohorts"),
+    path("cohorts/<int:pk>/", cohorts.cohort, name="cohort"),
+    path("cohorts/<int:pk>/open/", cohorts.cohort_open, name="cohort-open"),
+    path("cohorts/join/<str:code>/", cohorts.cohort_join, name="cohort-join"),
     path("shared/<int:pk>/", sharing.shared, name="shared"),
     path("shared/<int:pk>/submissions/<int:number>/", sharing.shared, name="shared-submission"),
     path(

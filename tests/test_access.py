@@ -231,6 +231,34 @@ EXPECTED: dict[str, list[Rule]] = {
                                             post=(LOGIN, 404,   404,   404,   404,   404,   404),
                                        shared_get=(200,   200,   404,   404,   404),
                                       shared_post=(403,   DONE,  404,   404,   404))],
+    # Cohorts: anyone lists their own; the fund's owner creates one (others get the form back).
+    "checklists:cohorts":              [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
+                                            post=(LOGIN, 400,   400,   400,   400,   400,   400),
+                                       shared_get=(200,   200,   200,   200,   200),
+                                      shared_post=(400,   400,   400,   DONE,  DONE))],
+    "checklists:cohort":               [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_get=(200,   200,   404,   200,   200))],
+    "checklists:cohort-open":          [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_post=(403,   403,   404,   DONE,  DONE))],
+    # A join code is for whoever holds it; only an owner of a submission shares it.
+    "checklists:cohort-join":          [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
+                                            post=(LOGIN, DONE,  400,   400,   400,   400,   400),
+                                       shared_get=(200,   200,   200,   200,   200),
+                                      shared_post=(400,   400,   400,   400,   400))],
+    # Requests: the fund's owner asks; Threadline's owner, whose address it is, answers.
+    "checklists:share-requests":       [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
+                                            post=(LOGIN, 400,   400,   400,   400,   400,   400),
+                                       shared_get=(200,   200,   200,   200,   200),
+                                      shared_post=(400,   400,   400,   DONE,  DONE))],
+    "checklists:share-request":        [Rule(get=(LOGIN, 200,   404,   404,   404,   404,   404),
+                                            post=(LOGIN, DONE,  404,   404,   404,   404,   404),
+                                       shared_get=(404,   404,   404,   404,   404),
+                                      shared_post=(404,   404,   404,   404,   404))],
+    "checklists:share-request-withdraw":
+                                       [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_post=(403,   403,   404,   DONE,  DONE))],
     # What is shared: the fund's people while the share lives; nobody else, ever.
     **{
         name: [Rule(get=(LOGIN, 404, 404, 404, 404, 404, 404), kwargs=kwargs,
@@ -383,6 +411,27 @@ def world(
     revoked = share(fatima.email, fund, fatima)
     sharing_services.share_end(share=revoked, user=owner, site=SITE)
     offer = share(bruno.email)
+    cohort = sharing_services.cohort_create(
+        funder=fund,
+        name="Worker Voice Fund 2027",
+        description="",
+        detail="summary",
+        sections=[],
+        role="reviewer",
+        term_days=365,
+        user=fatima,
+    )
+    asked = sharing_services.share_request(
+        requester=fund,
+        email=owner.email,
+        purpose="Due diligence.",
+        detail="summary",
+        sections=[],
+        role="viewer",
+        expires_at=timezone.now() + timedelta(days=30),
+        user=fatima,
+        site=SITE,
+    )
 
     here = SimpleNamespace(
         project=project,
@@ -430,6 +479,10 @@ def world(
         received=_invite(organisation, owner, outsider.email),
         offer=offer,
         brightline=brightline,
+        fund=fund,
+        cohort=cohort,
+        asked=asked,
+        baseline=baseline,
         clients=clients,
         places=places,
     )
@@ -463,6 +516,10 @@ def url_of(name: str, world, place, **fixed) -> str:
         "shares": "offer",
     }
     kind = kinds.get(route.split("/")[0])
+    if route.startswith(("shares/requests/", "portfolio/requests/")):
+        kind = "request"
+    elif route.startswith("cohorts/"):
+        kind = "cohort"
     values = {
         "pk": {
             "organisation": world.organisation.pk,
@@ -472,7 +529,10 @@ def url_of(name: str, world, place, **fixed) -> str:
             "invitation": world.received.pk,
             "share": place.share.pk,
             "offer": world.offer.pk,
+            "request": world.asked.pk,
+            "cohort": world.cohort.pk,
         }.get(kind),
+        "code": world.cohort.join_code,
         "share_pk": place.share.pk,
         "number": 1,
         "invitation_pk": world.invitation.pk if kind == "organisation" else place.invitation.pk,
@@ -553,6 +613,27 @@ def posted(name: str, world, place) -> dict:
         },
         "checklists:share-offer": lambda: {"answer": "accept", "organisation": world.brightline.pk},
         "checklists:shared-review": lambda: {"m-3.1": "needs_change", "action": "save"},
+        "checklists:cohorts": lambda: {
+            "organisation": world.fund.pk,
+            "name": "Second round",
+            "detail": "summary",
+            "role": "viewer",
+            "term_days": 180,
+        },
+        "checklists:cohort-open": lambda: {"open": "0"},
+        "checklists:cohort-join": lambda: {
+            "submission": world.baseline.submission.pk,
+            "detail": "summary",
+        },
+        "checklists:share-requests": lambda: {
+            "organisation": world.fund.pk,
+            "email": "someone@elsewhere.example",
+            "purpose": "Due diligence.",
+            "detail": "summary",
+            "role": "viewer",
+            "expires_at": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+        "checklists:share-request": lambda: {"answer": "decline"},
     }
     return bodies.get(name, dict)()
 

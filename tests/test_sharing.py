@@ -656,7 +656,7 @@ def test_the_access_page_costs_the_same_for_one_share_or_five(
         as_owner.get(url)
 
 
-QUERIES_ACCESS_PAGE = 6
+QUERIES_ACCESS_PAGE = 7
 
 
 # --- Checking a shared report --------------------------------------------------------------

@@ -1329,8 +1329,7 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     # 1. session, 2. user, 3. memberships with their organisations, projects and assessment
     # keys, 4. the user's grants on projects (none), 5. the latest assessments, 6. their
     # answers' ratings, 7. invitations waiting for the user's address (none), 8. shares
-    # offered to it (none), 9. whether the user's organisations receive any share, for the
-    # portfolio's link (a funder's has it anyway).
+    # offered to it (none), 9. requests for shares made to it (none).
     with django_assert_num_queries(9):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 1
@@ -1346,9 +1345,8 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
             invited_by=editor,
             site="https://westcheck.example",
         )
-    # The two invitations now waiting, with who sent them and for what, add one; the owner
-    # is now in a funder, which always has its portfolio link, one less.
-    with django_assert_num_queries(9):
+    # The two invitations now waiting come with who sent them and for what, in one more.
+    with django_assert_num_queries(10):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 5
     # Each new project shows its latest assessment and links to the one before it.

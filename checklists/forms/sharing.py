@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import sharing
 from ..accounts import normalise_email
 from ..models import Share
 
@@ -118,3 +119,138 @@ class ShareAcceptForm(forms.Form):
 
 class ShareExtendForm(forms.Form):
     expires_at = ExpiryField(label=_("New expiry date"))
+
+
+DETAIL_CHOICES = [
+    (Share.Detail.SUMMARY, _("Summary: verdict, gates, scores, gaps and the action plan's items")),
+    (
+        Share.Detail.SECTIONS,
+        _("Chosen sections: and the ratings and justifications of those sections"),
+    ),
+    (
+        Share.Detail.FULL,
+        _("Full: every answer with its evidence notes and links, and people's names"),
+    ),
+]
+ROLE_CHOICES = [
+    (Share.Role.VIEWER, _("View and download")),
+    (Share.Role.REVIEWER, _("Review: view, download, mark questions and accept")),
+]
+
+
+class _AskForm(forms.Form):
+    """What a recipient asks for: the detail, the sections, the role."""
+
+    detail = forms.ChoiceField(
+        label=_("How much to ask for"),
+        choices=DETAIL_CHOICES,
+        initial=Share.Detail.SUMMARY,
+        widget=forms.RadioSelect,
+        help_text=_("Ask for the least that serves your purpose: they may share less."),
+    )
+    sections = forms.MultipleChoiceField(
+        label=_("Sections"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_('Only with "Chosen sections".'),
+    )
+    role = forms.ChoiceField(
+        label=_("What you ask to do"),
+        choices=ROLE_CHOICES,
+        initial=Share.Role.REVIEWER,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, sections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].choices = sections
+
+    def clean(self):
+        data = super().clean()
+        if data.get("detail") == Share.Detail.SECTIONS and not data.get("sections"):
+            self.add_error("sections", _("Choose at least one section, or ask for the summary."))
+        return data
+
+
+class CohortForm(_AskForm):
+    organisation = forms.TypedChoiceField(label=_("Run by"), coerce=int)
+    name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_('For example "Worker Voice Fund 2027".')
+    )
+    description = forms.CharField(
+        label=_("What it is for (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Grantees read this before they choose what to share."),
+    )
+    term_days = forms.IntegerField(
+        label=_("Shares last (days)"), min_value=1, max_value=Share.LONGEST_TERM.days, initial=365
+    )
+    field_order = ["organisation", "name", "description", "detail", "sections", "role", "term_days"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+
+
+class ShareRequestForm(_AskForm):
+    organisation = forms.TypedChoiceField(label=_("On behalf of"), coerce=int)
+    email = forms.EmailField(
+        label=_("Their e-mail address"),
+        help_text=_("Someone who owns the organisation whose assessment you ask for."),
+    )
+    purpose = forms.CharField(
+        label=_("What you need it for"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("They decide on this: say why, and what you will do with it."),
+    )
+    expires_at = ExpiryField(label=_("Until"))
+    field_order = ["organisation", "email", "purpose", "detail", "sections", "role", "expires_at"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+        self.fields["expires_at"].initial = default_expiry
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+class GrantForm(forms.Form):
+    """A grantee's answer to a request or a cohort: which submission, at what detail (at most
+    the one asked for: the service checks it again)."""
+
+    submission = forms.TypedChoiceField(
+        label=_("Which assessment"), coerce=int, widget=forms.RadioSelect
+    )
+    detail = forms.ChoiceField(label=_("How much to share"), widget=forms.RadioSelect)
+    sections = forms.MultipleChoiceField(
+        label=_("Sections"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    follows_later = forms.BooleanField(
+        label=_("Share later submissions of this project too, as they are submitted"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, submissions, asked_detail, asked_sections, section_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].choices = submissions
+        self.fields["detail"].choices = [
+            (value, label)
+            for value, label in DETAIL_CHOICES
+            if sharing.rank(value) <= sharing.rank(asked_detail)
+        ]
+        self.fields["detail"].initial = asked_detail
+        self.fields["sections"].choices = (
+            [(k, t) for k, t in section_choices if k in set(asked_sections)]
+            if asked_detail == Share.Detail.SECTIONS
+            else section_choices
+        )
+        self.fields["sections"].initial = list(asked_sections)
+
+
+class RequestGrantForm(GrantForm):
+    expires_at = ExpiryField(label=_("Until"), help_text=_("At most the day they asked for."))

@@ -6,7 +6,7 @@ from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
 from .reviews import ReviewMark, ReviewRound
-from .sharing import Share
+from .sharing import Cohort, Share, ShareRequest
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
@@ -17,6 +17,7 @@ __all__ = [
     "AuditErasure",
     "AuditEvent",
     "ChecklistVersion",
+    "Cohort",
     "Invitation",
     "Membership",
     "Organisation",
@@ -29,6 +30,7 @@ __all__ = [
     "ReviewRound",
     "Section",
     "Share",
+    "ShareRequest",
     "Submission",
     "SubmissionChanged",
     "User",

@@ -30,6 +30,46 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+class Cohort(models.Model):
+    """A funder's programme ("Worker Voice Fund 2027"): grantees join it with a code and share
+    a submission on its terms, which they may lower but never raise."""
+
+    funder = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="cohorts")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("what it is for"), blank=True, max_length=2000)
+    detail = models.CharField(_("detail asked for"), max_length=16, default="summary")
+    sections = models.JSONField(_("sections asked for"), default=list, blank=True)
+    role = models.CharField(_("role asked for"), max_length=16, default="reviewer")
+    term_days = models.PositiveIntegerField(_("shares last (days)"), default=365)
+    join_code = models.CharField(
+        _("join code"), max_length=16, unique=True, default=new_reference, editable=False
+    )
+    is_open = models.BooleanField(_("open to new grantees"), default=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["funder", "name"], name="unique_cohort_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_detail_display(self) -> str:
+        return str(dict(Share.Detail.choices).get(self.detail, self.detail))
+
+    def get_role_display(self) -> str:
+        return str(dict(Share.Role.choices).get(self.role, self.role))
+
+    @property
+    def join_code_display(self) -> str:
+        return "-".join(self.join_code[i : i + 4] for i in range(0, len(self.join_code), 4))
+
+
 class Share(models.Model):
     DEFAULT_TERM = timedelta(days=365)
     LONGEST_TERM = timedelta(days=3 * 365)
@@ -79,6 +119,10 @@ class Share(models.Model):
         blank=True,
         related_name="shares_received",
         verbose_name=_("shared with"),
+    )
+    # Set when the share was made by joining a funder's cohort.
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares"
     )
     detail = models.CharField(_("detail"), max_length=16, choices=Detail, default=Detail.SUMMARY)
     # Section keys, for the "sections" detail only.
@@ -165,3 +209,53 @@ class Share(models.Model):
         if self.status == self.Status.OFFERED and self.is_expired:
             return str(_("Offer expired"))
         return str(dict(self.Status.choices).get(self.status, self.status))
+
+
+class ShareRequest(models.Model):
+    """An organisation asks another's owner for a share, saying why. The owner chooses the
+    submission and may lower the detail or shorten the term, never raise them."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for an answer")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    requester = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="share_requests"
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    to_email = models.EmailField(_("asked of"))
+    purpose = models.TextField(_("purpose"), max_length=1000)
+    detail = models.CharField(_("detail asked for"), max_length=16, default="summary")
+    sections = models.JSONField(_("sections asked for"), default=list, blank=True)
+    role = models.CharField(_("role asked for"), max_length=16, default="viewer")
+    expires_at = models.DateTimeField(_("until"))
+    status = models.CharField(max_length=16, choices=Status, default=Status.WAITING)
+    share = models.OneToOneField(
+        Share, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("share request")
+        verbose_name_plural = _("share requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["to_email", "status"], name="share_requests_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.to_email}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == self.Status.WAITING and self.expires_at > timezone.now()
+
+    def get_detail_display(self) -> str:
+        return str(dict(Share.Detail.choices).get(self.detail, self.detail))
+
+    def get_role_display(self) -> str:
+        return str(dict(Share.Role.choices).get(self.role, self.role))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import sharing
@@ -20,7 +21,17 @@ from ..accounts import normalise_email
 from ..catalog import catalog, checklist_version
 from ..charts import bar_chart
 from ..content import evaluate_condition
-from ..models import Action, AuditEvent, Membership, ReviewRound, Share, Submission, User
+from ..models import (
+    Action,
+    AuditEvent,
+    Cohort,
+    Membership,
+    ReviewRound,
+    Share,
+    ShareRequest,
+    Submission,
+    User,
+)
 from . import rating_labels
 
 
@@ -255,10 +266,6 @@ def shares_received(user: User) -> list[Share]:
     )
 
 
-def receives_shares(user: User) -> bool:
-    return live_shares().filter(recipient__memberships__user=user.pk).exists()
-
-
 def owned_organisations(user: User):
     """The organisations the user owns, by name: where an offer can be accepted."""
     return [
@@ -267,3 +274,84 @@ def owned_organisations(user: User):
         .select_related("organisation")
         .order_by("organisation__name")
     ]
+
+
+# --- Cohorts and requests ----------------------------------------------------------------------
+
+
+def own_submissions(user: User) -> list[tuple[int, str]]:
+    """The submissions the user may share (of organisations they own), newest first, as
+    choices: "Project · Submission 2 (baseline), 3 Dec 2026" (1 query)."""
+    rows = (
+        Submission.objects.filter(
+            project__organisation__memberships__user=user.pk,
+            project__organisation__memberships__role=Membership.Role.OWNER,
+        )
+        .select_related("project__organisation")
+        .only(
+            "pk",
+            "number",
+            "milestone",
+            "submitted_at",
+            "project__name",
+            "project__organisation__name",
+        )
+        .order_by("project__organisation__name", "project__name", "-number")
+    )
+    choices = []
+    for submission in rows:
+        label = _("%(organisation)s · %(project)s · submission %(number)d, %(date)s") % {
+            "organisation": submission.project.organisation.name,
+            "project": submission.project.name,
+            "number": submission.number,
+            "date": date_format(timezone.localtime(submission.submitted_at), "j M Y"),
+        }
+        if submission.milestone:
+            label += f" ({submission.get_milestone_display().lower()})"
+        choices.append((submission.pk, label))
+    return choices
+
+
+def cohorts_of(user: User) -> list[Cohort]:
+    """The cohorts of the user's organisations, each with `grantees`: its live shares (1 query)."""
+    return list(
+        Cohort.objects.filter(funder__memberships__user=user.pk)
+        .select_related("funder")
+        .annotate(
+            grantees=Count(
+                "shares",
+                filter=Q(shares__status=Share.Status.ACTIVE, shares__expires_at__gt=timezone.now()),
+            )
+        )
+        .order_by("funder__name", "name")
+    )
+
+
+def cohort_shares(cohort: Cohort) -> list[Share]:
+    """The cohort's shares, live ones first, with their project and organisation (1 query)."""
+    return list(
+        Share.objects.filter(cohort=cohort)
+        .select_related("project__organisation", "submission")
+        .defer("submission__answers", "submission__summary")
+        .order_by("project__organisation__name", "project__name", "-created_at")
+    )
+
+
+def requests_waiting(user: User) -> list[ShareRequest]:
+    """Requests made to the user's address, still open (1 query)."""
+    return list(
+        ShareRequest.objects.filter(
+            to_email=normalise_email(user.email),
+            status=ShareRequest.Status.WAITING,
+            expires_at__gt=timezone.now(),
+        ).select_related("requester")
+    )
+
+
+def requests_made(user: User) -> list[ShareRequest]:
+    """Requests made by the user's organisations, newest first (1 query)."""
+    return list(
+        ShareRequest.objects.filter(requester__memberships__user=user.pk)
+        .select_related("requester", "share")
+        .order_by("-created_at")[:50]
+    )

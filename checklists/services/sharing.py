@@ -7,7 +7,7 @@ E-mails go through the task queue (westcheck.mail).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,10 +15,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit, sharing
+from ..access import live_shares
 from ..accounts import normalise_email
 from ..catalog import catalog
 from ..links import url
-from ..models import AuditEvent, Membership, Organisation, Share, Submission, User
+from ..models import (
+    AuditEvent,
+    Cohort,
+    Membership,
+    Organisation,
+    Share,
+    ShareRequest,
+    Submission,
+    User,
+)
 from . import reviews
 from .mail import send_templated
 
@@ -278,3 +288,335 @@ def _latest_covered(share: Share) -> Submission:
 
 def _access_link(share: Share, site: str) -> str:
     return site.rstrip("/") + url("checklists:assessment-sharing", share.submission.assessment_id)
+
+
+# --- Shares the recipient asked for: requests and cohorts -------------------------------------
+
+
+def _check_lowered(*, asked_detail, asked_sections, detail, sections) -> None:
+    if sharing.exceeds(
+        asked_detail=asked_detail, asked_sections=asked_sections, detail=detail, sections=sections
+    ):
+        raise ValidationError({"detail": _("You may share less than they asked for, never more.")})
+
+
+def _owns(user: User, organisation_id: int) -> bool:
+    return Membership.objects.filter(
+        organisation=organisation_id, user=user, role=Membership.Role.OWNER
+    ).exists()
+
+
+def _grant(
+    *,
+    submission: Submission,
+    recipient: Organisation,
+    detail: str,
+    sections: list[str],
+    role: str,
+    follows_later: bool,
+    expires_at: datetime,
+    user: User,
+    cohort: Cohort | None = None,
+    message: str = "",
+) -> Share:
+    """A share the recipient asked for, given by an owner of the submission's organisation:
+    both sides have consented, so it is live at once."""
+    organisation = submission.project.organisation
+    if not _owns(user, organisation.pk):
+        raise ValidationError(
+            _("Only an owner of %(name)s can share its work.") % {"name": organisation.name}
+        )
+    if recipient.pk == organisation.pk:
+        raise ValidationError(_("This is your own organisation: its members already see it."))
+    kept = _clean_terms(
+        detail=detail, sections=sections, role=role, expires_at=expires_at, submission=submission
+    )
+    now = timezone.now()
+    share = Share.objects.create(
+        project=submission.project,
+        submission=submission,
+        follows_later=follows_later,
+        recipient_email=normalise_email(user.email),
+        recipient=recipient,
+        cohort=cohort,
+        detail=detail,
+        sections=kept,
+        role=role,
+        message=message,
+        status=Share.Status.ACTIVE,
+        expires_at=expires_at,
+        created_by=user,
+        decided_by=user,
+        decided_at=now,
+    )
+    audit.record(
+        Kind.SHARE_GRANTED,
+        organisation=organisation,
+        actor=user,
+        assessment=submission.assessment,
+        data=_event_data(share, role=role, sections=kept, follows_later=follows_later)
+        | ({"cohort": cohort.name} if cohort else {}),
+    )
+    if role == Share.Role.REVIEWER:
+        reviews.open_round(share, _latest_covered(share))
+    return share
+
+
+def _owner_emails(organisation_id: int) -> list[str]:
+    return sorted(
+        User.objects.filter(
+            memberships__organisation=organisation_id, memberships__role=Membership.Role.OWNER
+        ).values_list("email", flat=True)
+    )
+
+
+@transaction.atomic
+def cohort_create(
+    *,
+    funder: Organisation,
+    name: str,
+    description: str,
+    detail: str,
+    sections: list[str],
+    role: str,
+    term_days: int,
+    user: User,
+) -> Cohort:
+    if detail not in sharing.LEVELS or role not in Share.Role.values:
+        raise ValidationError(_("Choose the detail and the role to ask for."))
+    if not 1 <= term_days <= Share.LONGEST_TERM.days:
+        raise ValidationError({"term_days": _("Shares last from 1 day to three years.")})
+    if Cohort.objects.filter(funder=funder, name=name.strip()).exists():
+        raise ValidationError(
+            {"name": _("%(name)s already has a cohort of that name.") % {"name": funder.name}}
+        )
+    cohort = Cohort.objects.create(
+        funder=funder,
+        name=name.strip(),
+        description=description.strip(),
+        detail=detail,
+        sections=sections if detail == sharing.SECTIONS else [],
+        role=role,
+        term_days=term_days,
+        created_by=user,
+    )
+    audit.record(
+        Kind.COHORT_CREATED,
+        organisation=funder,
+        actor=user,
+        data={"cohort": cohort.pk, "name": cohort.name, "detail": detail, "role": role},
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_set_open(*, cohort: Cohort, is_open: bool, user: User) -> Cohort:
+    cohort.is_open = is_open
+    cohort.save(update_fields=["is_open"])
+    audit.record(
+        Kind.COHORT_CHANGED,
+        organisation=cohort.funder_id,
+        actor=user,
+        data={"cohort": cohort.pk, "name": cohort.name, "open": is_open},
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_join(
+    *,
+    cohort: Cohort,
+    submission: Submission,
+    detail: str,
+    sections: list[str],
+    follows_later: bool,
+    user: User,
+    site: str,
+) -> Share:
+    """A grantee's owner shares a submission with the cohort's funder, on the cohort's terms
+    or lower, for the cohort's term."""
+    if not cohort.is_open:
+        raise ValidationError(_("This cohort no longer takes new grantees."))
+    _check_lowered(
+        asked_detail=cohort.detail, asked_sections=cohort.sections, detail=detail, sections=sections
+    )
+    if live_shares().filter(cohort=cohort, project=submission.project_id).exists():
+        raise ValidationError(_("This project is already shared with the cohort."))
+    share = _grant(
+        submission=submission,
+        recipient=cohort.funder,
+        detail=detail,
+        sections=sections,
+        role=cohort.role,
+        follows_later=follows_later,
+        expires_at=timezone.now() + timedelta(days=cohort.term_days),
+        user=user,
+        cohort=cohort,
+    )
+    send_templated(
+        "cohort_joined",
+        _owner_emails(cohort.funder_id),
+        {
+            "share": share,
+            "cohort": cohort,
+            "link": site.rstrip("/") + url("checklists:shared", share.pk),
+        },
+    )
+    return share
+
+
+@transaction.atomic
+def share_request(
+    *,
+    requester: Organisation,
+    email: str,
+    purpose: str,
+    detail: str,
+    sections: list[str],
+    role: str,
+    expires_at: datetime,
+    user: User,
+    site: str,
+) -> ShareRequest:
+    """Ask an owner of another organisation for a share, saying why."""
+    email = normalise_email(email)
+    errors = {}
+    if not purpose.strip():
+        errors["purpose"] = _("Say what you need it for: they decide on that.")
+    if detail not in sharing.LEVELS:
+        errors["detail"] = _("Choose how much to ask for.")
+    if role not in Share.Role.values:
+        errors["role"] = _("Choose what you ask to do.")
+    now = timezone.now()
+    if expires_at <= now:
+        errors["expires_at"] = _("Choose an expiry date in the future.")
+    elif expires_at > now + Share.LONGEST_TERM:
+        errors["expires_at"] = _("A share can last three years at most.")
+    if Membership.objects.filter(organisation=requester, user__email__iexact=email).exists():
+        errors["email"] = _("%(email)s is a member of %(organisation)s.") % {
+            "email": email,
+            "organisation": requester.name,
+        }
+    if errors:
+        raise ValidationError(errors)
+    request = ShareRequest.objects.create(
+        requester=requester,
+        requested_by=user,
+        to_email=email,
+        purpose=purpose.strip(),
+        detail=detail,
+        sections=sections if detail == sharing.SECTIONS else [],
+        role=role,
+        expires_at=expires_at,
+    )
+    audit.record(
+        Kind.SHARE_REQUESTED,
+        organisation=requester,
+        actor=user,
+        data={"request": request.pk, "of": email, "detail": detail, "role": role},
+    )
+    send_templated(
+        "share_requested",
+        [email],
+        {
+            "request": request,
+            "link": site.rstrip("/") + url("checklists:share-request", request.pk),
+        },
+    )
+    return request
+
+
+def _locked_request(request: ShareRequest) -> ShareRequest:
+    return ShareRequest.objects.select_for_update().select_related("requester").get(pk=request.pk)
+
+
+@transaction.atomic
+def share_request_grant(
+    *,
+    request: ShareRequest,
+    submission: Submission,
+    detail: str,
+    sections: list[str],
+    follows_later: bool,
+    expires_at: datetime,
+    user: User,
+    site: str,
+) -> Share:
+    """Answer a request with a share of one's own submission: at most what was asked."""
+    request = _locked_request(request)
+    if not request.is_waiting:
+        raise ValidationError(_("This request is no longer open."))
+    if request.to_email != normalise_email(user.email):
+        raise ValidationError(_("This request was made to another address."))
+    _check_lowered(
+        asked_detail=request.detail,
+        asked_sections=request.sections,
+        detail=detail,
+        sections=sections,
+    )
+    if expires_at > request.expires_at:
+        raise ValidationError(
+            {
+                "expires_at": _("They asked until %(date)s: choose that day or earlier.")
+                % {"date": timezone.localdate(request.expires_at).isoformat()}
+            }
+        )
+    share = _grant(
+        submission=submission,
+        recipient=request.requester,
+        detail=detail,
+        sections=sections,
+        role=request.role,
+        follows_later=follows_later,
+        expires_at=expires_at,
+        user=user,
+        message=request.purpose,
+    )
+    request.status, request.share = ShareRequest.Status.GRANTED, share
+    request.decided_by, request.decided_at = user, timezone.now()
+    request.save(update_fields=["status", "share", "decided_by", "decided_at"])
+    if request.requested_by is not None:
+        send_templated(
+            "share_granted",
+            [request.requested_by.email],
+            {
+                "request": request,
+                "share": share,
+                "link": site.rstrip("/") + url("checklists:shared", share.pk),
+            },
+        )
+    return share
+
+
+@transaction.atomic
+def share_request_decline(*, request: ShareRequest, user: User) -> ShareRequest:
+    request = _locked_request(request)
+    if not request.is_waiting:
+        raise ValidationError(_("This request is no longer open."))
+    request.status = ShareRequest.Status.DECLINED
+    request.decided_by, request.decided_at = user, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record(
+        Kind.SHARE_REQUEST_DECLINED,
+        organisation=request.requester_id,
+        actor=user,
+        data={"request": request.pk, "of": request.to_email},
+    )
+    return request
+
+
+@transaction.atomic
+def share_request_withdraw(*, request: ShareRequest, user: User) -> ShareRequest:
+    request = _locked_request(request)
+    if request.status != ShareRequest.Status.WAITING:
+        raise ValidationError(_("This request is no longer open."))
+    request.status = ShareRequest.Status.WITHDRAWN
+    request.decided_by, request.decided_at = user, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record(
+        Kind.SHARE_REQUEST_WITHDRAWN,
+        organisation=request.requester_id,
+        actor=user,
+        data={"request": request.pk, "of": request.to_email},
+    )
+    return request

@@ -25,9 +25,9 @@ from ..access import Can, get_checklist_version, grant_capabilities, role_capabi
 from ..accounts import normalise_email
 from ..catalog import catalog
 from ..downloads import public_document
-from ..models import ChecklistVersion, Organisation
+from ..models import ChecklistVersion
 from ..selectors import dashboard_contents
-from ..selectors.sharing import offers_waiting, receives_shares
+from ..selectors.sharing import offers_waiting, requests_waiting
 from ..selectors.teams import invitations_for
 
 
@@ -58,10 +58,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             "invitations": invitations_for(request.user),
             "offers": offers,
-            # Where shares received are read: funders', and anyone's who has received one.
-            "portfolio": offers
-            or any(m.kind == Organisation.Kind.FUNDER for m in contents.memberships)
-            or receives_shares(request.user),
+            "requests": requests_waiting(request.user),
+            # Where shares received, cohorts and requests are: for anyone in an organisation,
+            # or with an offer waiting.
+            "portfolio": bool(contents.memberships or offers),
         },
     )
 
