@@ -12,6 +12,7 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from checklists import catalog, services
+from checklists.access import get_assessment_for
 from checklists.forms.actions import (
     ActionForm,
     action_input_texts,
@@ -20,7 +21,7 @@ from checklists.forms.actions import (
 )
 from checklists.models import Assessment, ChecklistVersion, Membership, Organisation
 from checklists.reports import assessment_report_pdf
-from checklists.selectors import assessment_state, integrity_hash
+from checklists.selectors import answers_integrity_hash, assessment_state, integrity_hash
 from tests.conftest import audit_lock_queries
 
 pytestmark = pytest.mark.django_db
@@ -264,6 +265,17 @@ def test_footer_hash_is_the_integrity_hash_and_verification_accepts_it(client, o
     assert "The report matches." in response.text
     # The box keeps the hash as it was typed, spaces and all.
     assert f'value="{short}"' in response.text
+
+
+def test_hash_from_the_answers_alone_is_the_reports_hash(owner, project, few_answers, all_answers):
+    # Answers to questions the profile now sets aside still count, as on the report.
+    services.project_update(
+        project=project, user=owner, migrant_workers=False, minorities_present=False
+    )
+    for assessment in (few_answers, all_answers):
+        fresh = get_assessment_for(owner, assessment.pk)
+        assert answers_integrity_hash(fresh) == integrity_hash(assessment_state(fresh))
+    assert any(q.state == "set_aside" and q.answer for q in assessment_state(fresh).questions)
 
 
 def test_verification_rejects_a_report_whose_answers_changed(client, owner, gappy):

@@ -639,6 +639,22 @@ def integrity_hash(state: AssessmentState) -> str:
     return submissions.answers_hash(state.assessment.checklist.content_hash, _frozen_answers(state))
 
 
+def answers_integrity_hash(assessment: Assessment) -> str:
+    """integrity_hash of the assessment as it is now, from its answers alone (1 query).
+
+    The hash covers the checklist version and the answers in the checklist's order, not what
+    applies or the scores: the verify page needs no state, whose sections and scoring were
+    most of its work.
+    """
+    answers = _answers(assessment, answerers=False)
+    return submissions.answers_hash(
+        assessment.checklist.content_hash,
+        submissions.frozen_answers(
+            (q.key, answers.get(q.pk)) for q in catalog(assessment.checklist).questions
+        ),
+    )
+
+
 def _frozen_answers(state: AssessmentState) -> list[dict]:
     return submissions.frozen_answers((q.key, q.answer) for q in state.questions)
 
