@@ -40,6 +40,10 @@ class Snapshot:
     def score(self) -> float | None:
         return self.summary["score"]
 
+    @property
+    def gates(self) -> str:
+        return gates_text(self.summary["gates"])
+
 
 def frozen_answers(answers: Iterable[tuple[str, AnswerLike | None]]) -> list[dict]:
     """(question key, answer or None) in the checklist's order, as a submission keeps them: the
@@ -114,6 +118,16 @@ def snapshot(
         summary=json.loads(json.dumps(summary_of(rules, result))),
         integrity_hash=answers_hash(content_hash, answers),
     )
+
+
+def gates_text(gates: Mapping[str, str]) -> str:
+    """The gate states as a short text column ("remedy:blocking consent:met ..."): lists read
+    it for every row without decoding the summary's JSON."""
+    return " ".join(f"{flag}:{state}" for flag, state in gates.items())
+
+
+def gates_from_text(text: str | None) -> dict[str, str]:
+    return dict(part.split(":", 1) for part in (text or "").split())
 
 
 def person_name(user) -> str:

@@ -122,6 +122,7 @@ urlpatterns = [
         cohorts.share_request_withdraw,
         name="share-request-withdraw",
     ),
+    path("portfolio/export.csv", projects.portfolio_csv, name="portfolio-csv"),
     path("portfolio/cohorts/", cohorts.cohorts, name="cohorts"),
     path("cohorts/<int:pk>/", cohorts.cohort, name="cohort"),
     path("cohorts/<int:pk>/open/", cohorts.cohort_open, name="cohort-open"),

@@ -133,6 +133,8 @@ EXPECTED: dict[str, list[Rule]] = {
                                             post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE))],
     "account-email-confirm":           [Rule(get=(LOGIN, 400,   400,   400,   400,   400,   400))],
     "checklists:portfolio":            [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
+    # The portfolio as CSV: each person's own, like the page.
+    "checklists:portfolio-csv":        [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
     # Anyone logged in: their own dashboard, a new organisation, a project in one they edit.
     "checklists:dashboard":            [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
     "checklists:organisation-create":  [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),

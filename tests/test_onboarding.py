@@ -258,8 +258,9 @@ def test_other_organisations_still_go_on_to_describe_a_project(outsider):
         reverse("checklists:organisation-create"), {"name": "Awaj", "kind": "ngo"}
     )
     assert response.url == reverse("checklists:project-create")
+    # Every organisation has a portfolio: what others share with it, its requests and cohorts.
     dashboard = client_for(outsider).get(reverse("checklists:dashboard")).text
-    assert f'href="{reverse("checklists:portfolio")}"' not in dashboard
+    assert f'href="{reverse("checklists:portfolio")}"' in dashboard
 
 
 def test_the_portfolio_needs_a_login(client):

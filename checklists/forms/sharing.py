@@ -254,3 +254,75 @@ class GrantForm(forms.Form):
 
 class RequestGrantForm(GrantForm):
     expires_at = ExpiryField(label=_("Until"), help_text=_("At most the day they asked for."))
+
+
+class PortfolioFilterForm(forms.Form):
+    """The portfolio's filters and sort, from the query string."""
+
+    cohort = forms.TypedChoiceField(label=_("Cohort"), coerce=int, required=False, empty_value=None)
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("not_ready", _("Not ready")),
+            ("ready_with_conditions", _("Ready with conditions")),
+            ("ready", _("Ready")),
+        ],
+    )
+    gate = forms.ChoiceField(
+        label=_("Blocking gate"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("remedy", _("Remedy")),
+            ("consent", _("Informed consent")),
+            ("privacy", _("Privacy")),
+        ],
+    )
+    review = forms.ChoiceField(
+        label=_("Review"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("none", _("Not under review")),
+            ("open", _("In review")),
+            ("changes_requested", _("Changes requested")),
+            ("accepted", _("Accepted")),
+        ],
+    )
+    missing = forms.ChoiceField(
+        label=_("Milestone missing"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("baseline", _("No baseline")),
+            ("midline", _("No midline")),
+            ("endline", _("No endline")),
+        ],
+    )
+    country = forms.CharField(label=_("Country"), required=False, max_length=100)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("organisation", _("Organisation")),
+            ("verdict", _("Verdict, least ready first")),
+            ("-score", _("Score, highest first")),
+            ("score", _("Score, lowest first")),
+            ("-change", _("Progress since baseline, most first")),
+            ("change", _("Progress since baseline, least first")),
+            ("oldest", _("Submitted longest ago")),
+            ("newest", _("Submitted most recently")),
+        ],
+    )
+
+    def __init__(self, *args, cohorts, **kwargs):
+        from ..models import Project
+
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [("", _("Any"))] + [(c.pk, c.name) for c in cohorts]
+        self.fields["channel"].choices = [("", _("Any")), *Project.Channel.choices]
+        self.fields["stage"].choices = [("", _("Any")), *Project.Stage.choices]

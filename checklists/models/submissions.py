@@ -74,6 +74,9 @@ class Submission(models.Model):
     # Copied from the summary, so that lists can filter and sort without reading JSON.
     verdict = models.CharField(_("verdict"), max_length=32, db_index=True)
     score = models.FloatField(_("overall score (%)"), null=True, db_index=True)
+    # The summary's gate states as text (submissions.gates_text), for lists of many rows.
+    # Nullable so that the column is added in place (migration 0019), its triggers kept.
+    gates = models.CharField(_("gate states"), max_length=200, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         verbose_name = _("submission")

@@ -290,6 +290,7 @@ def _submission_create(
         summary=frozen.summary,
         verdict=frozen.verdict,
         score=frozen.score,
+        gates=frozen.gates,
     )
 
 

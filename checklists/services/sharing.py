@@ -144,7 +144,7 @@ def share_offer(
 
 def _locked(share: Share) -> Share:
     return (
-        Share.objects.select_for_update()
+        Share.objects.select_for_update(of=("self",))
         .select_related("project__organisation", "submission__assessment", "recipient")
         .get(pk=share.pk)
     )
@@ -527,7 +527,11 @@ def share_request(
 
 
 def _locked_request(request: ShareRequest) -> ShareRequest:
-    return ShareRequest.objects.select_for_update().select_related("requester").get(pk=request.pk)
+    return (
+        ShareRequest.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .get(pk=request.pk)
+    )
 
 
 @transaction.atomic

@@ -5,18 +5,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .. import services
 from ..access import Can, get_project_for, organisations_where
-from ..catalog import checklist_version
+from ..downloads import private_download
 from ..forms.projects import OrganisationForm, ProjectDeleteForm, ProjectForm
+from ..forms.sharing import PortfolioFilterForm
 from ..models import Assessment, Organisation
+from ..portfolio_rows import portfolio_csv as rows_csv
+from ..portfolio_rows import rows_of
 from ..selectors import dashboard_memberships
-from ..selectors.reviews import latest_rounds
-from ..selectors.sharing import offers_waiting, shares_received
+from ..selectors.portfolio import (
+    PAGE_SIZE,
+    Filters,
+    aggregates,
+    portfolio_charts,
+    portfolio_rows,
+    with_sections,
+)
+from ..selectors.sharing import cohorts_of, offers_waiting
 
 
 @login_required
@@ -34,36 +44,73 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "checklists/organisation_form.html", {"form": form})
 
 
+def _portfolio(request: HttpRequest):
+    """The filters asked for, the rows they select, and the cohorts to choose from."""
+    cohorts = cohorts_of(request.user)
+    form = PortfolioFilterForm(request.GET or None, cohorts=cohorts)
+    valid = form.is_valid() if request.GET else True
+    filters = (
+        Filters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+        if request.GET and valid
+        else Filters()
+    )
+    return form, valid, cohorts, portfolio_rows(request.user, filters)
+
+
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    """What other organisations share with the user's: offers waiting for an answer, then the
-    live shares, one row per project with the latest submission each covers."""
+    """Every project shared with the user's organisations, one row each with its latest
+    submission, its progress since the baseline and its review; filters, charts, and the offers
+    waiting for an answer."""
+    form, valid, cohorts, rows = _portfolio(request)
+    totals = aggregates(rows)
+    verdict_chart, gate_chart = portfolio_charts(totals)
+    try:
+        page_number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page_number = 1
+    pages = max(1, -(-totals.n // PAGE_SIZE))
+    page_number = min(page_number, pages)
+    start = (page_number - 1) * PAGE_SIZE
+    on_page = rows_of(with_sections(rows[start : start + PAGE_SIZE]))
     funders = [
         m.organisation
         for m in dashboard_memberships(request.user)
         if m.organisation.kind == Organisation.Kind.FUNDER
     ]
-    received = shares_received(request.user)
-    rounds = latest_rounds(received)
-    for share in received:
-        share.latest_round = rounds.get(share.pk)
-        levels = {
-            level["key"]: level
-            for level in checklist_version(share.submission.checklist_id).scoring["levels"]
-        }
-        share.latest_verdict_label = levels.get(share.latest_verdict, {}).get(
-            "label", share.latest_verdict
-        )
-    can_create = organisations_where(request.user, Can.CREATE_PROJECT).exists()
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "checklists/portfolio.html",
         {
             "funder_names": ", ".join(organisation.name for organisation in funders),
-            "can_create_project": can_create,
-            "received": received,
+            "can_create_project": organisations_where(request.user, Can.CREATE_PROJECT).exists(),
+            "form": form,
+            "filtered": bool(request.GET.keys() - {"page"}),
+            "rows": on_page,
+            "totals": totals,
+            "verdict_chart": verdict_chart,
+            "gate_chart": gate_chart,
+            "page_number": page_number,
+            "pages": pages,
+            "query": query.urlencode(),
             "offers": list(offers_waiting(request.user)),
+            "cohorts": cohorts,
         },
+        status=200 if valid else 400,
+    )
+
+
+@login_required
+def portfolio_csv(request: HttpRequest) -> HttpResponse:
+    """The portfolio's rows under the same filters, every page of them."""
+    _form, valid, _cohorts, rows = _portfolio(request)
+    if not valid:
+        return HttpResponseBadRequest(_("These filters are not valid."))
+    body = rows_csv(with_sections(rows)).encode("utf-8-sig")
+    return private_download(
+        body, content_type="text/csv; charset=utf-8", filename="westcheck-portfolio.csv"
     )
 
 

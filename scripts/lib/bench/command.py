@@ -64,6 +64,7 @@ from checklists.models import (
     Question,
     User,
 )
+from scripts.lib.bench.portfolio import seed_portfolio
 
 # Every page, rendered fresh, against the bare view: per database, as the extra round trips of
 # a client-server database cost more than SQLite's calls into the same process.
@@ -215,6 +216,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the data.")
         parser.add_argument(
+            "--grantees",
+            type=int,
+            default=500,
+            help="Grantee organisations sharing with the member's fund (default 500).",
+        )
+        parser.add_argument(
+            "--submissions-per-grantee",
+            type=int,
+            default=10,
+            help="Submissions each grantee shares (default 10: 5,000 with 500 grantees).",
+        )
+        parser.add_argument(
             "--in-process",
             action="store_true",
             help="Call Django's handler through the test Client instead of HTTP to gunicorn.",
@@ -268,6 +281,15 @@ class Command(BaseCommand):
             mark = time.perf_counter()
             with transaction.atomic():
                 targets = seed(options["assessments"], random.Random(options["seed"]))
+                targets.counts.update(
+                    seed_portfolio(
+                        targets.member,
+                        targets.checklist,
+                        random.Random(options["seed"]),
+                        options["grantees"],
+                        options["submissions_per_grantee"],
+                    )
+                )
             password = secrets.token_urlsafe(16)
             if over_http:  # signing in over HTTP needs a password; hashing it takes a moment
                 targets.member.set_password(password)
@@ -843,6 +865,14 @@ def build_pages(targets: Targets) -> list[Page]:
         Page("report preview (HTML)", f"/assessments/{reported.pk}/report/", who="member"),
         Page("action plan", f"/assessments/{reported.pk}/actions/", who="member"),
         Page("verify page (hash checked)", verify_url, who="member"),
+        # The fund's portfolio: one row per grantee project, over every shared submission.
+        Page("portfolio (first page)", "/portfolio/", who="member"),
+        Page(
+            "portfolio filtered (remedy blocking)",
+            "/portfolio/?gate=remedy&sort=-change",
+            who="member",
+        ),
+        Page("portfolio CSV (every row)", "/portfolio/export.csv", who="member"),
         Page("login page", "/accounts/login/"),
     ]
 
