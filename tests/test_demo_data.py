@@ -79,7 +79,9 @@ def test_a_submitted_demo_assessment_is_not_ready_because_of_a_remedy_gap():
     seed_demo()
     results = [
         assessment_state(assessment).result
-        for assessment in Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+        for assessment in Assessment.objects.filter(
+            status=Assessment.Status.SUBMITTED, title="Baseline before the pilot"
+        )
     ]
     not_ready = [result for result in results if result.verdict == "not_ready"]
     assert len(not_ready) == 1, [result.verdict for result in results]
@@ -129,7 +131,9 @@ def test_the_funder_sees_a_shared_baseline_and_an_offer_waiting(client):
     assert "Worker hotline for Dhaka garment suppliers" in portfolio
     assert "Northwind Apparel" in portfolio
     assert "VoiceLink Technologies offers to share" in portfolio
-    shared = Share.objects.get(status=Share.Status.ACTIVE)
+    shared = Share.objects.get(
+        status=Share.Status.ACTIVE, project__organisation__name="Northwind Apparel"
+    )
     page = client.get(reverse("checklists:shared", args=[shared.pk])).text
     assert "Not ready" in page
     # Sections 3, 6 and 7 with their ratings; never the evidence notes, never who answered.
@@ -148,3 +152,13 @@ def test_the_grantee_reads_the_funders_review(client):
     reviews = client.get(reverse("checklists:assessment-reviews", args=[baseline.pk])).text
     assert "Open Voices Fund: changes requested" in reviews
     assert "Who answers an emergency call at night? Name them." in reviews
+
+
+def test_the_funders_portfolio_shows_a_cohort_grantees_progress(client):
+    seed_demo()
+    log_in(client, "fatima@westcheck.example", DEMO_PASSWORD)
+    portfolio = client.get(reverse("checklists:portfolio")).text
+    assert "Helpline for garment workers in Ho Chi Minh City" in portfolio
+    assert "Worker Voice Fund 2027" in portfolio
+    assert "From submission 1 (baseline)" in portfolio
+    assert "over the 1 grantee with both" in portfolio

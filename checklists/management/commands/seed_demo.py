@@ -11,6 +11,7 @@ from checklists import services
 from checklists.models import (
     Assessment,
     ChecklistVersion,
+    Cohort,
     Membership,
     Organisation,
     Project,
@@ -29,6 +30,7 @@ DEMO_ACCOUNTS = [
     ("mei@westcheck.example", "Mei Lin", False),
     ("rafael@westcheck.example", "Rafael Okoro", False),
     ("fatima@westcheck.example", "Fatima Haddad", False),
+    ("lan@westcheck.example", "Lan Nguyen", False),
     ("admin@westcheck.example", "Ada Admin", True),
 ]
 
@@ -125,6 +127,9 @@ class Command(BaseCommand):
         )
         created += self._funder(users["fatima@westcheck.example"])
         created += self._shares(dana, tariq, users["fatima@westcheck.example"])
+        created += self._cohort(
+            checklist, users["fatima@westcheck.example"], users["lan@westcheck.example"]
+        )
         self.stdout.write(
             f"Demo organisations, projects and assessments: {created} created"
             if created
@@ -220,6 +225,63 @@ class Command(BaseCommand):
                 self._review(share, fatima)
             created += 1
         return created
+
+    def _cohort(self, checklist, fatima, lan) -> int:
+        """The fund's cohort, which a grantee joined with its baseline; its endline followed,
+        so that the portfolio shows the progress from one to the other."""
+        fund = Organisation.objects.get(name="Open Voices Fund")
+        if Cohort.objects.filter(funder=fund).exists():
+            return 0
+        cohort = sharing.cohort_create(
+            funder=fund,
+            name="Worker Voice Fund 2027",
+            description="Grants for worker-voice pilots in garment and electronics supply chains.",
+            detail="sections",
+            sections=["3", "6", "7"],
+            role="reviewer",
+            term_days=365,
+            user=fatima,
+        )
+        grantee = self._organisation(
+            "Mekong Workers' Line", Organisation.Kind.NGO, {lan: Membership.Role.OWNER}
+        )
+        project = self._project(
+            grantee,
+            lan,
+            "Helpline for garment workers in Ho Chi Minh City",
+            description="A free helpline run with a workers' centre for eight factories.",
+            countries="Viet Nam",
+            sector=Project.Sector.APPAREL,
+            stage=Project.Stage.PILOT,
+            channels=["hotline", "sms"],
+            migrant_workers=True,
+            minorities_present=False,
+            women_share=75,
+            technology_provider="",
+            local_partners="Workers' centre",
+            unions="",
+        )
+        before = _ratings(
+            checklist, "in_place", {"3.1": "planned", "7.2": "planned", "6.8": "not_started"}
+        )
+        self._assessment(
+            project, checklist, lan, "Baseline", before, submit=True, milestone="baseline"
+        )
+        baseline = Submission.objects.get(project=project, number=1)
+        sharing.cohort_join(
+            cohort=cohort,
+            submission=baseline,
+            detail="sections",
+            sections=["3", "7"],
+            follows_later=True,
+            user=lan,
+            site=SITE,
+        )
+        after = _ratings(checklist, "in_place", {"6.8": "planned", "9.4": "planned"})
+        self._assessment(
+            project, checklist, lan, "Endline", after, submit=True, milestone="endline"
+        )
+        return 1
 
     def _review(self, share, fatima) -> None:
         """The fund asks for changes on the remedy gaps; Dana reads them on the baseline's
