@@ -633,3 +633,30 @@ def shared_report_pdf(page, *, share, generated_at: datetime | None = None) -> b
         language=page.checklist.language,
         generated_at=generated_at,
     )
+
+
+def cohort_report_pdf(
+    cohort, *, rows, totals, charts, generated_at: datetime | None = None
+) -> bytes:
+    """The cohort's aggregates and one line per grantee, at summary-level fields only, which
+    every share shows (selectors.portfolio)."""
+    generated_at = (generated_at or timezone.now()).replace(second=0, microsecond=0)
+    html = render_to_string(
+        "checklists/pdf/cohort_report.html",
+        {
+            "cohort": cohort,
+            "rows": rows,
+            "totals": totals,
+            "verdict_chart": charts[0],
+            "gate_chart": charts[1],
+            "generated_at": generated_at,
+        },
+    )
+    return reused_pdf(
+        html,
+        stylesheets=REPORT_CSS,
+        title=_("Cohort report: %(name)s") % {"name": cohort.name},
+        author=cohort.funder.name,
+        language=translation.get_language() or "en",
+        generated_at=generated_at,
+    )

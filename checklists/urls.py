@@ -126,6 +126,7 @@ urlpatterns = [
     path("portfolio/cohorts/", cohorts.cohorts, name="cohorts"),
     path("cohorts/<int:pk>/", cohorts.cohort, name="cohort"),
     path("cohorts/<int:pk>/open/", cohorts.cohort_open, name="cohort-open"),
+    path("cohorts/<int:pk>/report.pdf", cohorts.cohort_report_pdf, name="cohort-report-pdf"),
     path("cohorts/join/<str:code>/", cohorts.cohort_join, name="cohort-join"),
     path("shared/<int:pk>/", sharing.shared, name="shared"),
     path("shared/<int:pk>/submissions/<int:number>/", sharing.shared, name="shared-submission"),

@@ -239,6 +239,10 @@ EXPECTED: dict[str, list[Rule]] = {
                                        shared_get=(200,   200,   200,   200,   200),
                                       shared_post=(400,   400,   400,   DONE,  DONE))],
     "checklists:cohort":               [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_get=(200,   200,   404,   200,   200),
+                                      shared_post=(403,   403,   404,   DONE,  DONE))],
+    "checklists:cohort-report-pdf":    [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
                                        shared_get=(200,   200,   404,   200,   200))],
     "checklists:cohort-open":          [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, 404,   404,   404,   404,   404,   404),
@@ -334,6 +338,9 @@ def world(
     )
     monkeypatch.setattr(
         "checklists.reports.shared_report_pdf", lambda page, **kw: b"%PDF-1.7 shared"
+    )
+    monkeypatch.setattr(
+        "checklists.reports.cohort_report_pdf", lambda cohort, **kw: b"%PDF-1.7 cohort"
     )
     # Complete but for one gap (3.1 planned): it can be submitted, and has an action to plan.
     assessment = services.assessment_start(
@@ -623,6 +630,10 @@ def posted(name: str, world, place) -> dict:
             "term_days": 180,
         },
         "checklists:cohort-open": lambda: {"open": "0"},
+        "checklists:cohort": lambda: {
+            "milestone": "endline",
+            "due_date": (timezone.localdate() + timedelta(days=90)).isoformat(),
+        },
         "checklists:cohort-join": lambda: {
             "submission": world.baseline.submission.pk,
             "detail": "summary",

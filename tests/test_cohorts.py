@@ -326,3 +326,97 @@ def test_a_request_can_be_declined_or_withdrawn(fatima, fund, owner, vera):
     client_for(fatima).post(withdraw)
     second.refresh_from_db()
     assert second.status == "withdrawn"
+
+
+# --- Milestones and the cohort report ------------------------------------------------------
+
+
+def test_a_funder_asks_for_an_endline_and_the_grantee_sees_a_to_do(
+    cohort, fatima, owner, baseline, project, checklist
+):
+    sharing_services.cohort_join(
+        cohort=cohort,
+        submission=baseline.submission,
+        detail="summary",
+        sections=[],
+        follows_later=True,
+        user=owner,
+        site="http://testserver",
+    )
+    due = (timezone.localdate() + timedelta(days=120)).isoformat()
+    response = client_for(fatima).post(
+        reverse("checklists:cohort", args=[cohort.pk]), {"milestone": "endline", "due_date": due}
+    )
+    assert response.status_code == 302
+    project_page = client_for(owner).get(reverse("checklists:project-detail", args=[project.pk]))
+    assert "Open Voices Fund (Worker Voice Fund 2027) asks for a submission marked endline by" in (
+        project_page.content.decode()
+    )
+    cohort_page = client_for(fatima).get(reverse("checklists:cohort", args=[cohort.pk]))
+    assert "due " in cohort_page.content.decode()
+    from tests.test_sharing import submit
+
+    submit(project, checklist, owner, title="Endline", copy_from=baseline, milestone="endline")
+    project_page = client_for(owner).get(reverse("checklists:project-detail", args=[project.pk]))
+    assert "asks for a submission marked endline" not in project_page.content.decode()
+    assert (
+        ">submitted<"
+        in client_for(fatima).get(reverse("checklists:cohort", args=[cohort.pk])).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"milestone": "endline", "due_date": "2020-01-01"}, "Choose a date in the future."),
+        ({"milestone": "final", "due_date": "2030-01-01"}, "Select a valid choice"),
+        ({"milestone": "endline", "due_date": "soon"}, "Enter a valid date"),
+    ],
+)
+def test_a_bad_milestone_request_changes_nothing(cohort, fatima, data, error):
+    as_fatima = client_for(fatima)
+    before = database_state()
+    response = as_fatima.post(reverse("checklists:cohort", args=[cohort.pk]), data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert database_state() == before
+
+
+def test_only_the_funders_owners_ask_for_milestones(cohort, rex, owner):
+    for someone, status in ((rex, 403), (owner, 404)):
+        client = client_for(someone)
+        before = database_state()
+        response = client.post(
+            reverse("checklists:cohort", args=[cohort.pk]),
+            {"milestone": "endline", "due_date": "2030-01-01"},
+        )
+        assert response.status_code == status
+        assert database_state() == before
+
+
+def test_the_cohort_report_lists_each_grantee_at_summary_fields(cohort, fatima, owner, baseline):
+    import io as _io
+
+    from pypdf import PdfReader
+
+    sharing_services.cohort_join(
+        cohort=cohort,
+        submission=baseline.submission,
+        detail="sections",
+        sections=["3"],
+        follows_later=True,
+        user=owner,
+        site="http://testserver",
+    )
+    response = client_for(fatima).get(reverse("checklists:cohort-report-pdf", args=[cohort.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
+    text = "\n".join(p.extract_text() for p in PdfReader(_io.BytesIO(response.content)).pages)
+    assert "Cohort report: Worker Voice Fund 2027" in text
+    assert "Threadline" in text
+    assert "Verdicts (n = 1)" in text
+    assert "Signed policy" not in text  # no evidence, whatever the share's detail
+    assert (
+        client_for(owner).get(reverse("checklists:cohort-report-pdf", args=[cohort.pk])).status_code
+        == 404
+    )

@@ -1458,15 +1458,15 @@ def test_project_detail_query_count_stays_flat_as_assessments_are_added(
     as_owner, owner, project, assessment, checklist, django_assert_num_queries
 ):
     url = project.get_absolute_url()
-    # 1. session, 2. user, 3. project with organisation and the user's role, 4. assessments
-    # with checklist and starter.
-    with django_assert_num_queries(4):
+    # 1. session, 2. user, 3. project with organisation and the user's role, 4. what funders'
+    # cohorts ask of the project, 5. assessments with checklist and starter.
+    with django_assert_num_queries(5):
         as_owner.get(url)
     for n in range(4):
         services.assessment_start(
             project=project, checklist=checklist, title=f"Round {n}", started_by=owner
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = as_owner.get(url)
     assert response.text.count("<tr>") == 6  # header and five assessments
 

@@ -326,3 +326,16 @@ class PortfolioFilterForm(forms.Form):
         self.fields["cohort"].choices = [("", _("Any"))] + [(c.pk, c.name) for c in cohorts]
         self.fields["channel"].choices = [("", _("Any")), *Project.Channel.choices]
         self.fields["stage"].choices = [("", _("Any")), *Project.Stage.choices]
+
+
+class MilestoneRequestForm(forms.Form):
+    milestone = forms.ChoiceField(
+        label=_("Ask for"),
+        choices=[
+            ("baseline", _("A baseline")),
+            ("midline", _("A midline")),
+            ("endline", _("An endline")),
+            ("update", _("An update")),
+        ],
+    )
+    due_date = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -6,7 +6,7 @@ from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
 from .reviews import ReviewMark, ReviewRound
-from .sharing import Cohort, Share, ShareRequest
+from .sharing import Cohort, CohortMilestone, Share, ShareRequest
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
 
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "ChecklistVersion",
     "Cohort",
+    "CohortMilestone",
     "Invitation",
     "Membership",
     "Organisation",

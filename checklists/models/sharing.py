@@ -259,3 +259,33 @@ class ShareRequest(models.Model):
 
     def get_role_display(self) -> str:
         return str(dict(Share.Role.choices).get(self.role, self.role))
+
+
+class CohortMilestone(models.Model):
+    """A submission a funder asks of its cohort's grantees by a date: "an endline by 30 June".
+    Each grantee sharing with the cohort sees it as a to-do until a submission it shares with
+    the cohort carries that milestone."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="milestones")
+    milestone = models.CharField(
+        _("milestone"), max_length=16, choices=Submission.Milestone.choices
+    )
+    due_date = models.DateField(_("due by"))
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("milestone requested")
+        verbose_name_plural = _("milestones requested")
+        ordering = ["due_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "milestone"], name="one_request_per_milestone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: {self.milestone} by {self.due_date}"
+
+    def get_milestone_display(self) -> str:
+        return str(dict(Submission.Milestone.choices).get(self.milestone, self.milestone))

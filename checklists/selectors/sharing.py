@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from ..models import (
     Action,
     AuditEvent,
     Cohort,
+    CohortMilestone,
     Membership,
     ReviewRound,
     Share,
@@ -355,3 +356,32 @@ def requests_made(user: User) -> list[ShareRequest]:
         .select_related("requester", "share")
         .order_by("-created_at")[:50]
     )
+
+
+def milestones_due(project_id: int) -> list[CohortMilestone]:
+    """What the cohorts this project is shared with ask of it and it has not submitted yet,
+    soonest first, each with its `cohort` (1 query)."""
+    in_cohorts = live_shares().filter(project=project_id, cohort__isnull=False)
+    return list(
+        CohortMilestone.objects.filter(cohort__in=in_cohorts.values("cohort"))
+        .exclude(
+            Exists(Submission.objects.filter(project=project_id, milestone=OuterRef("milestone")))
+        )
+        .select_related("cohort__funder")
+        .order_by("due_date")
+    )
+
+
+def cohort_progress(cohort: Cohort, shares: list[Share]) -> tuple[list, set]:
+    """The milestones the cohort asks for, and the (project, milestone) pairs its grantees have
+    submitted (2 queries)."""
+    asked = list(cohort.milestones.all())
+    if not asked or not shares:
+        return asked, set()
+    done = set(
+        Submission.objects.filter(
+            project__in=[share.project_id for share in shares],
+            milestone__in=[m.milestone for m in asked],
+        ).values_list("project_id", "milestone")
+    )
+    return asked, done

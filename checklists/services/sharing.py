@@ -22,6 +22,7 @@ from ..links import url
 from ..models import (
     AuditEvent,
     Cohort,
+    CohortMilestone,
     Membership,
     Organisation,
     Share,
@@ -420,6 +421,36 @@ def cohort_set_open(*, cohort: Cohort, is_open: bool, user: User) -> Cohort:
         data={"cohort": cohort.pk, "name": cohort.name, "open": is_open},
     )
     return cohort
+
+
+@transaction.atomic
+def cohort_milestone_request(
+    *, cohort: Cohort, milestone: str, due_date, user: User
+) -> CohortMilestone:
+    """Ask the cohort's grantees for a submission marked `milestone` by `due_date`."""
+    if milestone not in Submission.Milestone.values:
+        raise ValidationError({"milestone": _("Choose a milestone.")})
+    if due_date <= timezone.localdate():
+        raise ValidationError({"due_date": _("Choose a date in the future.")})
+    if cohort.milestones.filter(milestone=milestone).exists():
+        raise ValidationError(
+            {"milestone": _("This milestone is already requested: its date is on the page.")}
+        )
+    requested = CohortMilestone.objects.create(
+        cohort=cohort, milestone=milestone, due_date=due_date, created_by=user
+    )
+    audit.record(
+        Kind.COHORT_CHANGED,
+        organisation=cohort.funder_id,
+        actor=user,
+        data={
+            "cohort": cohort.pk,
+            "name": cohort.name,
+            "milestone": milestone,
+            "due": due_date.isoformat(),
+        },
+    )
+    return requested
 
 
 @transaction.atomic

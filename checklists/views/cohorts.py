@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,10 +21,31 @@ from ..access import (
     organisations_where,
 )
 from ..catalog import catalog, checklist_version
-from ..forms.sharing import CohortForm, GrantForm, RequestGrantForm, ShareRequestForm
+from ..downloads import private_download
+from ..forms.sharing import (
+    CohortForm,
+    GrantForm,
+    MilestoneRequestForm,
+    RequestGrantForm,
+    ShareRequestForm,
+)
 from ..links import site_of, url
 from ..models import ChecklistVersion, Submission
-from ..selectors.sharing import cohort_shares, cohorts_of, own_submissions, requests_made
+from ..portfolio_rows import rows_of
+from ..selectors.portfolio import (
+    Filters,
+    aggregates,
+    portfolio_charts,
+    portfolio_rows,
+    with_sections,
+)
+from ..selectors.sharing import (
+    cohort_progress,
+    cohort_shares,
+    cohorts_of,
+    own_submissions,
+    requests_made,
+)
 from ..services import sharing as sharing_services
 from .sharing import _add_errors
 
@@ -76,16 +98,62 @@ def cohorts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cohort(request: HttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for(request.user, pk, Can.VIEW)
+    """The cohort: its join link, its grantees and the milestones it asks for."""
+    cohort = get_cohort_for(
+        request.user, pk, Can.MANAGE_ORGANISATION if request.method == "POST" else Can.VIEW
+    )
+    form = MilestoneRequestForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                sharing_services.cohort_milestone_request(
+                    cohort=cohort,
+                    milestone=form.cleaned_data["milestone"],
+                    due_date=form.cleaned_data["due_date"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Asked: each grantee sees it as a to-do."))
+                return redirect("checklists:cohort", cohort.pk)
+        status = 400
+    shares = cohort_shares(cohort)
+    asked, done = cohort_progress(cohort, shares)
+    for share in shares:
+        share.milestones = [(m, (share.project_id, m.milestone) in done) for m in asked]
     return render(
         request,
         "checklists/sharing/cohort.html",
         {
             "cohort": cohort,
-            "shares": cohort_shares(cohort),
+            "form": form,
+            "asked": asked,
+            "shares": shares,
             "join_link": site_of(request).rstrip("/")
             + url("checklists:cohort-join", cohort.join_code),
         },
+        status=status,
+    )
+
+
+@login_required
+def cohort_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cohort's aggregates and a line per grantee, as a PDF."""
+    from .. import reports
+
+    cohort = get_cohort_for(request.user, pk, Can.VIEW)
+    rows = with_sections(portfolio_rows(request.user, Filters(cohort=cohort.pk)))
+    totals = aggregates(rows)
+    body = reports.cohort_report_pdf(
+        cohort, rows=rows_of(rows), totals=totals, charts=portfolio_charts(totals)
+    )
+    return private_download(
+        body,
+        content_type="application/pdf",
+        filename=f"cohort-{slugify(cohort.name)[:60] or cohort.pk}.pdf",
+        inline=True,
     )
 
 

@@ -26,7 +26,7 @@ from ..selectors.portfolio import (
     portfolio_rows,
     with_sections,
 )
-from ..selectors.sharing import cohorts_of, offers_waiting
+from ..selectors.sharing import cohorts_of, milestones_due, offers_waiting
 
 
 @login_required
@@ -152,7 +152,13 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "checklists/project_detail.html",
-        {"project": project, "assessments": assessments, "caps": project.caps},
+        {
+            "project": project,
+            "assessments": assessments,
+            "caps": project.caps,
+            # What funders' cohorts ask of this project: its members' to-do.
+            "milestones_due": milestones_due(project.pk) if Can.VIEW_SHARES in project.caps else [],
+        },
     )
 
 
