@@ -639,6 +639,7 @@ def test_the_shared_page_costs_the_same_for_a_summary_and_full_detail(
     )
     as_fatima, as_bruno = client_for(fatima), client_for(bruno)
     as_fatima.get(reverse("checklists:shared", args=[summary.pk]))  # the checklist, read once
+    # Each view is recorded (share.viewed): one more query on PostgreSQL, the audit lock.
     with django_assert_num_queries(QUERIES_SHARED_PAGE + audit_lock_queries()):
         as_fatima.get(reverse("checklists:shared", args=[summary.pk]))
     with django_assert_num_queries(QUERIES_SHARED_PAGE + audit_lock_queries()):

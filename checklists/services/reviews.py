@@ -98,6 +98,8 @@ def _check_marks(changes: list[MarkChange], reviewable: set[str]) -> None:
 
 def _locked_round(round_: ReviewRound) -> ReviewRound:
     return (
+        # The round's row alone: the share's recipient is joined from its nullable side,
+        # where PostgreSQL refuses FOR UPDATE.
         ReviewRound.objects.select_for_update(of=("self",))
         .select_related("share__project__organisation", "share__recipient", "submission")
         .get(pk=round_.pk)

@@ -144,6 +144,8 @@ def share_offer(
 
 
 def _locked(share: Share) -> Share:
+    # Lock the share's row alone: its recipient is null until accepted, and PostgreSQL refuses
+    # FOR UPDATE on the nullable side of an outer join.
     return (
         Share.objects.select_for_update(of=("self",))
         .select_related("project__organisation", "submission__assessment", "recipient")
