@@ -646,7 +646,7 @@ def test_the_shared_page_costs_the_same_for_a_summary_and_full_detail(
         as_bruno.get(reverse("checklists:shared", args=[full.pk]))
 
 
-QUERIES_SHARED_PAGE = 8
+QUERIES_SHARED_PAGE = 9
 
 
 def test_the_access_page_costs_the_same_for_one_share_or_five(
@@ -664,7 +664,7 @@ def test_the_access_page_costs_the_same_for_one_share_or_five(
         as_owner.get(url)
 
 
-QUERIES_ACCESS_PAGE = 7
+QUERIES_ACCESS_PAGE = 8
 
 
 # --- Checking a shared report --------------------------------------------------------------
@@ -734,3 +734,28 @@ def test_the_same_answers_submitted_twice_are_one_report(baseline, owner, projec
         .content.decode()
     )
     assert "Current report" in page
+
+
+def test_the_timeline_tells_each_side_what_it_may_know(baseline, owner, fatima, fund, bruno):
+    mine = accepted(offer(baseline, owner), fatima, fund)
+    accepted(
+        offer(baseline, owner, email="bruno@buyers.example"),
+        bruno,
+        Organisation.objects.get(name="Brightline Buyers"),
+    )
+    client_for(fatima).get(shared_urls(mine)[3])  # a download, in the owner's trail
+    owners = client_for(owner).get(reverse("checklists:assessment-sharing", args=[baseline.pk]))
+    timeline = owners.content.decode().split('id="timeline-title"')[1]
+    assert "Share accepted" in timeline
+    assert "Brightline Buyers" in timeline
+    assert "Open Voices Fund" in timeline
+    assert "CSV" in timeline
+    # The fund sees its own share's events, without the grantee's people at summary detail,
+    # and nothing of the buyer's.
+    theirs = client_for(fatima).get(shared_urls(mine)[0]).content.decode()
+    timeline = theirs.split('id="timeline-title"')[1]
+    assert "Share offered" in timeline
+    assert "Share accepted" in timeline
+    assert "Olivia Owner" not in timeline
+    assert "Brightline" not in timeline
+    assert "Bruno" not in timeline

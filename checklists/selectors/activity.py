@@ -149,7 +149,26 @@ def describe(event: AuditEvent) -> str:
         return data.get("title", "")
     if event.kind in (kind.EXPORT_DOWNLOADED, kind.REPORT_DOWNLOADED, kind.ACTIVITY_EXPORTED):
         return data.get("format", "")
+    if event.kind.startswith(("share.", "review.")) and ("to" in data or "by" in data):
+        return _share_event(event.kind, data)
     return ""
+
+
+def _share_event(kind_: str, data: dict) -> str:
+    """A share's or a review's event: with whom, which submission, and what changed."""
+    kind = AuditEvent.Kind
+    parts = [data.get("to") or data.get("by") or ""]
+    if data.get("submission"):
+        parts.append(_("submission %(number)s") % {"number": data["submission"]})
+    if kind_ in (kind.SHARE_OFFERED, kind.SHARE_GRANTED) and data.get("detail"):
+        parts.append(_("%(detail)s detail") % {"detail": data["detail"]})
+    if kind_ == kind.SHARE_EXTENDED:
+        parts.append(f"{data.get('before', '')} → {data.get('after', '')}")
+    if kind_ == kind.SHARE_DOWNLOADED and data.get("format"):
+        parts.append(data["format"].upper())
+    if kind_ == kind.REVIEW_MARKED and data.get("marks"):
+        parts.append(", ".join(f"{key}: {mark}" for key, mark in sorted(data["marks"].items())))
+    return " · ".join(part for part in parts if part)
 
 
 def _ratings_of(event: AuditEvent) -> dict[str, str]:

@@ -385,3 +385,32 @@ def cohort_progress(cohort: Cohort, shares: list[Share]) -> tuple[list, set]:
         ).values_list("project_id", "milestone")
     )
     return asked, done
+
+
+SHARE_EVENTS = ("share.", "review.")
+
+
+def share_timeline(project_id: int, organisation_id: int, share: Share | None = None):
+    """Every share and review event of the project, newest first, with a sentence each.
+
+    With `share`, the recipient's view: that share's events alone (a recipient never sees
+    another's), saying what happened and to which submission, and who did it only where the
+    share shows people's names (1 query)."""
+    from .activity import describe
+
+    events = AuditEvent.objects.filter(
+        organisation=organisation_id,
+        project=project_id,
+    ).filter(Q(kind__startswith=SHARE_EVENTS[0]) | Q(kind__startswith=SHARE_EVENTS[1]))
+    if share is not None:
+        events = events.filter(data__share=share.pk)
+    found = list(events.order_by("-sequence")[:100])
+    for event in found:
+        if share is None:
+            event.sentence = describe(event)
+            continue
+        number = (event.data or {}).get("submission")
+        event.sentence = _("submission %(number)s") % {"number": number} if number else ""
+        if not sharing.shows_names(share.detail):
+            event.actor_name = ""
+    return found

@@ -25,7 +25,7 @@ from ..forms.sharing import ShareAcceptForm, ShareExtendForm, ShareTermsForm
 from ..links import site_of
 from ..models import Share, Submission
 from ..selectors.reviews import review_state
-from ..selectors.sharing import owned_organisations, shared_page, shares_of
+from ..selectors.sharing import owned_organisations, share_timeline, shared_page, shares_of
 from ..services import sharing as sharing_services
 
 
@@ -68,6 +68,9 @@ def _sharing_page(request, assessment, form=None, extend_forms=None, status=200)
             "project": assessment.project,
             "submission": submission,
             "rows": shares_of(submission) if submission else [],
+            "timeline": share_timeline(assessment.project_id, assessment.project.organisation_id)
+            if submission
+            else [],
             "form": form or _terms_form(assessment),
             "extend_forms": extend_forms or {},
             "caps": assessment.caps,
@@ -256,6 +259,7 @@ def shared(request: HttpRequest, pk: int, number: int | None = None) -> HttpResp
             "submission": submission,
             "page": page,
             "review": review,
+            "timeline": share_timeline(share.project_id, share.project.organisation_id, share),
             "covered": list(
                 shared_submissions(share)
                 .order_by("-number")
