@@ -5,7 +5,7 @@ from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
-from .reviews import ReviewMark, ReviewRound
+from .reviews import Comment, CommentThread, ReviewMark, ReviewRound
 from .sharing import Cohort, Share, ShareRequest
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -18,6 +18,8 @@ __all__ = [
     "AuditEvent",
     "ChecklistVersion",
     "Cohort",
+    "Comment",
+    "CommentThread",
     "Invitation",
     "Membership",
     "Organisation",
