@@ -63,6 +63,9 @@ class Can(StrEnum):
     SHARE = "share"
     # A recipient's member under a reviewer share, who is an owner or editor there.
     REVIEW = "review"
+    # Writing in a share's comment threads: owners and editors on either side of the share.
+    # Not locked by submission: the conversation is about what was submitted.
+    COMMENT = "comment"
 
 
 class Capabilities(frozenset):
@@ -86,6 +89,7 @@ _EDITOR = _MEMBER_VIEWER | {
     Can.VIEW_ACTIVITY,
     Can.CREATE_PROJECT,
     Can.EDIT_PROJECT,
+    Can.COMMENT,
 }
 ROLE_CAPABILITIES: dict[str, Capabilities] = {
     # Reviewing is what a recipient does with a share, never with the organisation's own work.
@@ -271,13 +275,13 @@ def get_invitation_for(user: User, pk: int) -> Invitation:
 
 def shared_capabilities(share_role: str, member_role: str) -> Capabilities:
     """What a member of the receiving organisation may do with a live share: read it and
-    download it; review it too when the share is a reviewer's and they may edit there."""
+    download it; comment on it when they may edit there; review it too when the share is a
+    reviewer's."""
     caps = {Can.VIEW, Can.EXPORT}
-    if share_role == Share.Role.REVIEWER and member_role in (
-        Membership.Role.OWNER,
-        Membership.Role.EDITOR,
-    ):
-        caps.add(Can.REVIEW)
+    if member_role in (Membership.Role.OWNER, Membership.Role.EDITOR):
+        caps.add(Can.COMMENT)
+        if share_role == Share.Role.REVIEWER:
+            caps.add(Can.REVIEW)
     return Capabilities(caps)
 
 
@@ -334,6 +338,21 @@ def get_shared_submission(share: Share, number: int | None = None) -> Submission
     if submission is None:
         raise Http404
     return submission
+
+
+def get_accepted_share_of(assessment: Assessment, share_pk: int) -> Share:
+    """The owner's side of a share: one of the assessment's project that was accepted, live or
+    ended (its comment threads stay readable to the owner organisation), with its recipient
+    and first submission; 404 otherwise. The caller has fetched the assessment with
+    get_assessment_for, which decides what the user may do (`assessment.caps`)."""
+    return get_object_or_404(
+        Share.objects.select_related("recipient", "submission").defer(
+            "submission__answers", "submission__summary"
+        ),
+        pk=share_pk,
+        project=assessment.project_id,
+        recipient__isnull=False,
+    )
 
 
 def get_offer_for(user: User, pk: int) -> Share:

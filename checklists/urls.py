@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     activity,
     cohorts,
+    comments,
     projects,
     public,
     reports,
@@ -113,6 +114,11 @@ urlpatterns = [
         sharing.share_extend,
         name="share-extend",
     ),
+    path(
+        "assessments/<int:pk>/sharing/<int:share_pk>/comments/",
+        comments.share_comments,
+        name="share-comments",
+    ),
     path("assessments/<int:pk>/reviews/", reviews.assessment_reviews, name="assessment-reviews"),
     path("shares/offers/<int:pk>/", sharing.share_offer, name="share-offer"),
     path("shares/requests/<int:pk>/", cohorts.share_request, name="share-request"),
@@ -135,6 +141,7 @@ urlpatterns = [
         reviews.shared_review,
         name="shared-review",
     ),
+    path("shared/<int:pk>/comments/", comments.shared_comments, name="shared-comments"),
     path(
         "shared/<int:pk>/submissions/<int:number>/report.pdf",
         sharing.shared_report_pdf,

@@ -14,6 +14,8 @@ from checklists.models import (
     Assessment,
     AuditEvent,
     ChecklistVersion,
+    Comment,
+    CommentThread,
     Invitation,
     Membership,
     Organisation,
@@ -112,6 +114,8 @@ def database_state() -> dict:
         Action,
         Submission,
         Share,
+        CommentThread,
+        Comment,
         AuditEvent,
         DBTaskResult,
     ]

@@ -228,6 +228,15 @@ EXPECTED: dict[str, list[Rule]] = {
                                       shared_post=(404,   404,   DONE,  404,   404))],
     # What reviewers said: members read it, like the Sharing page.
     "checklists:assessment-reviews":   [Rule(get=(LOGIN, 200,   200,   200,   403,   404,   404))],
+    # A share's comment threads, the owner's side: members read them, owners and editors write.
+    "checklists:share-comments":       [Rule(get=(LOGIN, 200,   200,   200,   403,   404,   404),
+                                            post=(LOGIN, DONE,  DONE,  403,   403,   404,   404))],
+    # The recipient's side: the fund's people read them while the share lives, its owners and
+    # editors write (any share role); nobody else learns they exist.
+    "checklists:shared-comments":      [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                            post=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_get=(200,   200,   404,   404,   404),
+                                      shared_post=(403,   DONE,  404,   404,   404))],
     # The review: the fund's people read it, its editor (the reviewer) marks and decides.
     "checklists:shared-review":        [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
                                             post=(LOGIN, 404,   404,   404,   404,   404,   404),
@@ -570,6 +579,7 @@ def url_of(name: str, world, place, **fixed) -> str:
 
 SHARING = {
     "checklists:assessment-reviews",
+    "checklists:share-comments",
     "checklists:assessment-sharing",
     "checklists:share-preview",
     "checklists:share-create",
@@ -622,6 +632,10 @@ def posted(name: str, world, place) -> dict:
         },
         "checklists:share-offer": lambda: {"answer": "accept", "organisation": world.brightline.pk},
         "checklists:shared-review": lambda: {"m-3.1": "needs_change", "action": "save"},
+        **{
+            name: lambda: {"action": "add", "question": "3.1", "body": "Who answers at night?"}
+            for name in ("checklists:share-comments", "checklists:shared-comments")
+        },
         "checklists:cohorts": lambda: {
             "organisation": world.fund.pk,
             "name": "Second round",

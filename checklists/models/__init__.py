@@ -5,7 +5,7 @@ from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
-from .reviews import ReviewMark, ReviewRound
+from .reviews import Comment, CommentThread, ReviewMark, ReviewRound
 from .sharing import Cohort, CohortMilestone, Share, ShareRequest
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -19,6 +19,8 @@ __all__ = [
     "ChecklistVersion",
     "Cohort",
     "CohortMilestone",
+    "Comment",
+    "CommentThread",
     "Invitation",
     "Membership",
     "Organisation",

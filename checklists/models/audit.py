@@ -59,6 +59,10 @@ class AuditEvent(models.Model):
         REVIEW_MARKED = "review.marked", _("Review marks saved")
         REVIEW_CHANGES_REQUESTED = "review.changes_requested", _("Changes requested by a reviewer")
         REVIEW_ACCEPTED = "review.accepted", _("Submission accepted by a reviewer")
+        COMMENT_ADDED = "comment.added", _("Comment added")
+        COMMENT_EDITED = "comment.edited", _("Comment edited")
+        THREAD_RESOLVED = "comment.resolved", _("Comment thread resolved")
+        THREAD_REOPENED = "comment.reopened", _("Comment thread reopened")
 
     organisation = models.ForeignKey(
         Organisation,

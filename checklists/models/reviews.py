@@ -5,6 +5,11 @@ mark. The reviewer marks the questions the share shows (ok, needs change, needs
 clarification), then requests changes or accepts. Acceptance names the integrity hash it
 accepted: a later submission never inherits it. When the grantee submits again, marks on
 questions whose answer did not change carry over to the new round (services/reviews.py).
+
+Comment threads are per share and question: a thread belongs to one share, hence to one
+recipient, so that funders never see each other's. A thread row carries the state (resolved
+or open); its comments are the conversation between the owner organisation and that recipient
+(services/comments.py).
 """
 
 from django.db import models
@@ -16,6 +21,7 @@ from .sharing import Share
 from .submissions import Submission
 
 NOTE_LENGTH = 2000
+COMMENT_LENGTH = 2000
 
 
 class ReviewRound(models.Model):
@@ -101,3 +107,63 @@ class ReviewMark(models.Model):
 
     def get_mark_display(self) -> str:
         return str(dict(self.Mark.choices).get(self.mark, self.mark))
+
+
+class CommentThread(models.Model):
+    """The conversation on one question under one share; open until someone resolves it."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="threads")
+    question_key = models.CharField(_("question"), max_length=16)
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_by_name = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("comment thread")
+        verbose_name_plural = _("comment threads")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["share", "question_key"], name="one_thread_per_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share} {self.question_key}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class Comment(models.Model):
+    class Side(models.TextChoices):
+        OWNER = "owner", _("Owner organisation")
+        RECIPIENT = "recipient", _("Recipient")
+
+    thread = models.ForeignKey(CommentThread, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept when the account is deleted.
+    author_name = models.CharField(_("author"), max_length=300)
+    author_side = models.CharField(_("side"), max_length=16, choices=Side)
+    body = models.TextField(_("comment"), max_length=COMMENT_LENGTH)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(author_side__in=["owner", "recipient"]),
+                name="comment_side_is_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:40]}"

@@ -8,12 +8,48 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from .. import sharing, submissions
-from ..models import ReviewMark, ReviewRound, Share, Submission
+from ..models import Comment, CommentThread, ReviewMark, ReviewRound, Share, Submission
 
 
 def reviewable_keys(page) -> set[str]:
     """The questions a reviewer may mark: those whose answers the share shows (SharedPage)."""
     return {q["key"] for section in page.sections for q in section["questions"]}
+
+
+def commentable_keys(page) -> set[str]:
+    """The questions a share's comment threads may be about: the same as the reviewer's marks,
+    those whose answers the share shows. A summary shows none: its threads are empty."""
+    return reviewable_keys(page)
+
+
+def threads_of(share: Share, user) -> dict[str, CommentThread]:
+    """The share's threads by question, each with `shown`, its comments oldest first, each
+    comment with `editable` (its author is the user) (1 query)."""
+    threads: dict[str, CommentThread] = {}
+    comments = (
+        Comment.objects.filter(thread__share=share.pk)
+        .select_related("thread")
+        .order_by("created_at", "pk")
+    )
+    for comment in comments:
+        thread = threads.setdefault(comment.thread.question_key, comment.thread)
+        if not hasattr(thread, "shown"):
+            thread.shown = []
+        comment.thread = thread
+        comment.editable = comment.author_id is not None and comment.author_id == user.pk
+        thread.shown.append(comment)
+    return threads
+
+
+def with_threads(sections: list[dict], threads: dict[str, CommentThread]) -> list[dict]:
+    """Page sections (SharedPage's or ReviewPage's), each question with its `thread`."""
+    return [
+        {
+            **section,
+            "questions": [{**q, "thread": threads.get(q["key"])} for q in section["questions"]],
+        }
+        for section in sections
+    ]
 
 
 @dataclass

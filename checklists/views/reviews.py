@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from ..access import Can, get_assessment_for, get_share_for, get_shared_submission
 from ..catalog import catalog
-from ..links import site_of
+from ..links import site_of, url
 from ..models import ReviewMark, ReviewRound, Submission
-from ..selectors.reviews import review_page, reviewable_keys, rounds_of
+from ..models.reviews import COMMENT_LENGTH
+from ..selectors.reviews import review_page, reviewable_keys, rounds_of, threads_of, with_threads
 from ..selectors.sharing import shared_page
 from ..services import reviews as review_services
 
@@ -81,6 +82,9 @@ def shared_review(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             )
             return redirect("checklists:shared-review", share.pk, submission.number)
         review = review_page(share, submission, page)
+    # The threads with the owner organisation, under each question; their forms post to the
+    # share's comments page, which comes back here.
+    review.sections = with_threads(review.sections, threads_of(share, request.user))
     return render(
         request,
         "checklists/sharing/review.html",
@@ -89,6 +93,11 @@ def shared_review(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "submission": submission,
             "page": page,
             "review": review,
+            "sections": review.sections,
+            "can_comment": Can.COMMENT in share.caps,
+            "comments_url": url("checklists:shared-comments", share.pk),
+            "number": submission.number,
+            "limit": COMMENT_LENGTH,
             "marks": ReviewMark.Mark.choices,
             "can_review": Can.REVIEW in share.caps and review.round.is_open,
             "errors": errors,
