@@ -131,6 +131,9 @@ EXPECTED: dict[str, list[Rule]] = {
                                             post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE))],
     "account-email":                   [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200),
                                             post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE))],
+    "account-notifications":           [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE),
+                                      shared_post=(DONE,  DONE,  DONE,  DONE,  DONE))],
     "account-email-confirm":           [Rule(get=(LOGIN, 400,   400,   400,   400,   400,   400))],
     "checklists:portfolio":            [Rule(get=(LOGIN, 200,   200,   200,   200,   200,   200))],
     # The portfolio as CSV: each person's own, like the page.
@@ -608,6 +611,7 @@ def posted(name: str, world, place) -> dict:
         "checklists:invitation": lambda: {"answer": "accept"},
         "checklists:invitation-received": lambda: {"answer": "accept"},
         "account-name": lambda: {"name": "Someone Renamed"},
+        "account-notifications": lambda: {"daily_digest": "1"},
         "account-email": lambda: {"email": "renamed@example.org", "password": PASSWORD},
         "checklists:member-invite": lambda: {"email": "another@brand.example", "role": "viewer"},
         "checklists:member-role": lambda: {"role": Membership.Role.EDITOR},

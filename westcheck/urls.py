@@ -14,6 +14,11 @@ urlpatterns = [
     path("accounts/signup/<str:token>/", accounts.signup_finish, name="signup-finish"),
     path("accounts/settings/", accounts.account_settings, name="account-settings"),
     path("accounts/settings/name/", accounts.account_name, name="account-name"),
+    path(
+        "accounts/settings/notifications/",
+        accounts.account_notifications,
+        name="account-notifications",
+    ),
     path("accounts/settings/email/", accounts.account_email, name="account-email"),
     path(
         "accounts/settings/email/<str:token>/",

@@ -52,6 +52,17 @@ class User(AbstractUser):
         _("name"), max_length=150, help_text=_("How colleagues will see you in the app.")
     )
 
+    # Notifications about shares, reviews and comments: each by e-mail as it happens, or
+    # gathered into one message a day (manage.py send_digests).
+    daily_digest = models.BooleanField(
+        _("one e-mail a day"),
+        default=False,
+        help_text=_(
+            "Gather news of shares, reviews and comments into one e-mail a day rather than one "
+            "e-mail each. Invitations and log-in links still come at once."
+        ),
+    )
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["name"]

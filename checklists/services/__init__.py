@@ -6,6 +6,7 @@ Every service that changes something appends an audit event in the same transact
 
 from .accounts import (
     account_rename,
+    account_set_digest,
     email_change_confirm,
     email_change_link,
     email_change_request,
@@ -57,6 +58,7 @@ __all__ = [
     "AssessmentLocked",
     "Recorded",
     "account_rename",
+    "account_set_digest",
     "action_clear",
     "action_update",
     "answer_values",

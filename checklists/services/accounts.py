@@ -238,3 +238,9 @@ def email_change_confirm(*, user: User, change: EmailChange) -> User:
         raise taken from None
     _send("email_changed", old, {"new": change.new})
     return user
+
+
+def account_set_digest(*, user: User, daily: bool) -> None:
+    """News of shares, reviews and comments as it happens, or gathered once a day."""
+    User.objects.filter(pk=user.pk).update(daily_digest=daily)
+    user.daily_digest = daily

@@ -18,7 +18,7 @@ from .. import audit
 from ..links import url
 from ..models import AuditEvent, Comment, CommentThread, Membership, Share, User
 from ..models.reviews import COMMENT_LENGTH
-from .mail import send_templated
+from .mail import notify
 
 Kind = AuditEvent.Kind
 
@@ -71,7 +71,7 @@ def _tell_the_other_side(comment: Comment, share: Share, user: User, site: str) 
         to = _owners_of(share.recipient_id)
         link = url("checklists:shared-comments", share.pk)
         writer_org = share.project.organisation.name
-    send_templated(
+    notify(
         "comment_added",
         [email for email in to if email != user.email],
         {

@@ -20,7 +20,7 @@ from ..access import live_shares
 from ..links import url
 from ..models import AuditEvent, Membership, ReviewMark, ReviewRound, Share, Submission, User
 from ..models.reviews import NOTE_LENGTH
-from .mail import send_templated
+from .mail import notify
 
 Kind = AuditEvent.Kind
 
@@ -203,7 +203,7 @@ def review_decide(
             memberships__role=Membership.Role.OWNER,
         ).values_list("email", flat=True)
     )
-    send_templated(
+    notify(
         "review_decided",
         sorted(set(owners)),
         {

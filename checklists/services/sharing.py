@@ -31,7 +31,7 @@ from ..models import (
     User,
 )
 from . import reviews
-from .mail import send_templated
+from .mail import notify
 
 Kind = AuditEvent.Kind
 
@@ -135,7 +135,7 @@ def share_offer(
         assessment=submission.assessment,
         data=_event_data(share, role=role, sections=kept, follows_later=follows_later),
     )
-    send_templated(
+    notify(
         "share_offered",
         [email],
         {"share": share, "link": site.rstrip("/") + url("checklists:share-offer", share.pk)},
@@ -181,7 +181,7 @@ def share_accept(*, share: Share, organisation: Organisation, user: User, site: 
         data=_event_data(share),
     )
     if share.created_by is not None:
-        send_templated(
+        notify(
             "share_accepted",
             [share.created_by.email],
             {"share": share, "link": _access_link(share, site)},
@@ -234,7 +234,7 @@ def share_end(*, share: Share, user: User, site: str) -> Share:
                 memberships__role=Membership.Role.OWNER,
             ).values_list("email", flat=True)
         )
-        send_templated("share_revoked", owners, {"share": share})
+        notify("share_revoked", owners, {"share": share})
     return share
 
 
@@ -486,7 +486,7 @@ def cohort_join(
         user=user,
         cohort=cohort,
     )
-    send_templated(
+    notify(
         "cohort_joined",
         _owner_emails(cohort.funder_id),
         {
@@ -548,7 +548,7 @@ def share_request(
         actor=user,
         data={"request": request.pk, "of": email, "detail": detail, "role": role},
     )
-    send_templated(
+    notify(
         "share_requested",
         [email],
         {
@@ -613,7 +613,7 @@ def share_request_grant(
     request.decided_by, request.decided_at = user, timezone.now()
     request.save(update_fields=["status", "share", "decided_by", "decided_at"])
     if request.requested_by is not None:
-        send_templated(
+        notify(
             "share_granted",
             [request.requested_by.email],
             {

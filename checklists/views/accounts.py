@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms.accounts import EmailChangeForm, NameForm, SignupFinishForm, SignupForm
@@ -112,6 +113,23 @@ def _signup_problem(
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/account_settings.html")
+
+
+@login_required
+@require_POST
+def account_notifications(request: HttpRequest) -> HttpResponse:
+    """Each e-mail of share, review and comment news as it happens, or one a day."""
+    choice = request.POST.get("daily_digest")
+    if choice not in ("0", "1"):
+        return HttpResponseBadRequest(_("Choose one e-mail each time, or one a day."))
+    services.account_set_digest(user=request.user, daily=choice == "1")
+    messages.success(
+        request,
+        _("You will get one e-mail a day.")
+        if choice == "1"
+        else _("You will get each e-mail as it happens."),
+    )
+    return redirect("account-settings")
 
 
 @login_required
