@@ -1,6 +1,6 @@
 """Create the demonstration accounts and data; running it again changes nothing new."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -240,6 +240,13 @@ class Command(BaseCommand):
             sections=["3", "6", "7"],
             role="reviewer",
             term_days=365,
+            user=fatima,
+        )
+        # Asked of every grantee: Mekong's project page shows it as a to-do.
+        sharing.cohort_milestone_request(
+            cohort=cohort,
+            milestone="midline",
+            due_date=timezone.localdate() + timedelta(days=90),
             user=fatima,
         )
         grantee = self._organisation(
