@@ -420,3 +420,10 @@ def test_the_cohort_report_lists_each_grantee_at_summary_fields(cohort, fatima, 
         client_for(owner).get(reverse("checklists:cohort-report-pdf", args=[cohort.pk])).status_code
         == 404
     )
+
+
+def test_a_request_waits_on_the_owners_sharing_page_too(fatima, fund, owner, baseline):
+    client_for(fatima).post(reverse("checklists:share-requests"), request_form(fund))
+    asked = ShareRequest.objects.get()
+    page = client_for(owner).get(reverse("checklists:assessment-sharing", args=[baseline.pk]))
+    assert reverse("checklists:share-request", args=[asked.pk]) in page.content.decode()

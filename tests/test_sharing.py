@@ -664,7 +664,7 @@ def test_the_access_page_costs_the_same_for_one_share_or_five(
         as_owner.get(url)
 
 
-QUERIES_ACCESS_PAGE = 8
+QUERIES_ACCESS_PAGE = 9
 
 
 # --- Checking a shared report --------------------------------------------------------------

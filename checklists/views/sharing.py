@@ -25,7 +25,13 @@ from ..forms.sharing import ShareAcceptForm, ShareExtendForm, ShareTermsForm
 from ..links import site_of
 from ..models import Share, Submission
 from ..selectors.reviews import review_state
-from ..selectors.sharing import owned_organisations, share_timeline, shared_page, shares_of
+from ..selectors.sharing import (
+    owned_organisations,
+    requests_waiting,
+    share_timeline,
+    shared_page,
+    shares_of,
+)
 from ..services import sharing as sharing_services
 
 
@@ -73,6 +79,8 @@ def _sharing_page(request, assessment, form=None, extend_forms=None, status=200)
             else [],
             "form": form or _terms_form(assessment),
             "extend_forms": extend_forms or {},
+            # Requests for shares made to this owner: answered with any of their submissions.
+            "requests": requests_waiting(request.user) if Can.SHARE in assessment.caps else [],
             "caps": assessment.caps,
         },
         status=status,
