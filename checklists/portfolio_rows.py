@@ -1,20 +1,28 @@
 """The portfolio's rows as people read them: labels, the baseline -> latest change, the
-section bars drawn as small SVGs (in Python: fifty rows of nine bars each would cost more as
-template tags), and the CSV of the same rows."""
+section bars as small SVGs, the table's rows as HTML, and the CSV of the same rows.
+
+The rows are drawn in Python, as the dashboard's cards are (project_cards.py): fifty rows of a
+dozen values, links, sentences and nine bars each cost most of the page through template tags.
+Labels and sentences are translated once per page; every value is escaped with html.escape.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import dataclass
+from html import escape as html_escape
 
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .catalog import catalog, checklist_version
 from .data_exchange import csv_cell
+from .links import url, url_maker
 from .markup import escape
-from .models import Submission
+from .models import Share, Submission
 from .selectors.portfolio import GATES, PortfolioRow, days_since
 from .selectors.sharing import gate_state_label
 
@@ -48,9 +56,11 @@ def rows_of(rows: list[PortfolioRow]) -> list[Row]:
     """Rows ready to draw; `rows` carry their section scores (selectors.portfolio.with_sections)."""
     # In the language of this request.
     milestones = {key: str(label) for key, label in Submission.Milestone.choices}
+    states = {state: gate_state_label(state) for state in ("met", "blocking", "unanswered", "")}
     drawn = []
     for row in rows:
         latest, baseline = row.latest, row.baseline
+        now, then = latest.gates, baseline.gates
         levels, flags = _labels(latest.checklist_id)
         baseline_levels, _flags = _labels(baseline.checklist_id)
         content = catalog(checklist_version(latest.checklist_id))
@@ -60,20 +70,17 @@ def rows_of(rows: list[PortfolioRow]) -> list[Row]:
                 verdict_label=levels.get(latest.verdict, latest.verdict),
                 baseline_verdict_label=baseline_levels.get(baseline.verdict, baseline.verdict),
                 gates=[
-                    (
-                        latest.gates.get(gate, ""),
-                        f"{flags.get(gate, gate)}: {gate_state_label(latest.gates.get(gate, ''))}",
-                    )
+                    (now.get(gate, ""), f"{flags.get(gate, gate)}: {states.get(now.get(gate, ''))}")
                     for gate in GATES
                 ],
                 changed_gates=[
                     (
                         flags.get(gate, gate),
-                        gate_state_label(baseline.gates.get(gate, "")),
-                        gate_state_label(latest.gates.get(gate, "")),
+                        states.get(then.get(gate, "")),
+                        states.get(now.get(gate, "")),
                     )
                     for gate in GATES
-                    if row.compared and baseline.gates.get(gate) != latest.gates.get(gate)
+                    if row.compared and then.get(gate) != now.get(gate)
                 ],
                 sections=[(s.key, s.title, latest.sections.get(s.key)) for s in content.sections],
                 days=days_since(latest.submitted_at),
@@ -145,6 +152,7 @@ def portfolio_csv(rows: list[PortfolioRow]) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         latest, baseline = row.latest, row.baseline
+        gates = latest.gates
         scores = [latest.sections.get(str(n)) for n in range(1, 10)]
         days = days_since(latest.submitted_at)
         cells = [
@@ -159,7 +167,7 @@ def portfolio_csv(rows: list[PortfolioRow]) -> str:
             "" if days is None else days,
             latest.verdict,
             _pct(latest.score),
-            *(latest.gates.get(gate, "") for gate in GATES),
+            *(gates.get(gate, "") for gate in GATES),
             *(_pct(s) for s in scores),
             baseline.number,
             baseline.milestone,
@@ -173,3 +181,90 @@ def portfolio_csv(rows: list[PortfolioRow]) -> str:
         ]
         writer.writerow([csv_cell(str(cell)) for cell in cells])
     return out.getvalue()
+
+
+def rows_html(rows: list[Row]) -> SafeString:
+    """The <tr> rows of the portfolio's table."""
+    e = html_escape
+    shared_url = url_maker("checklists:shared")
+    submission = e(_("Submission %(number)s"))
+    from_submission = e(_("From submission %(number)s"))
+    points = e(_("points"))
+    same = e(_("The first submission shared is the latest."))
+    versions = e(_("different checklist versions"))
+    not_yet = e(_("not yet"))
+    reviews = {
+        "open": e(_("In review")),
+        "changes_requested": e(_("Changes requested")),
+        "accepted": e(_("Accepted")),
+    }
+    details = {key: e(str(label)) for key, label in Share.Detail.choices}
+    until = e(_("until %(date)s"))
+    dates: dict = {}
+
+    def day(moment) -> str:
+        key = moment.date()
+        if key not in dates:
+            dates[key] = date_format(moment, "j M Y")
+        return dates[key]
+
+    def ago(days: int | None) -> str:
+        if days is None:
+            return ""
+        return ", " + e(ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days})
+
+    out = []
+    for row in rows:
+        r = row.data
+        latest = r.latest
+        milestone = f" ({e(row.milestone_label.lower())})" if row.milestone_label else ""
+        score = (
+            f'<br><span class="small">{latest.score:.0f}%</span>'
+            if latest.score is not None
+            else ""
+        )
+        gates = "".join(
+            f'<li class="gate-{e(state)}">{e(label)}</li>' for state, label in row.gates
+        )
+        if not r.compared:
+            change = same
+        else:
+            parts = [from_submission % {"number": r.baseline.number}]
+            if row.baseline_milestone_label:
+                parts.append(f" ({e(row.baseline_milestone_label.lower())})")
+            parts.append(": ")
+            if r.score_change is not None:
+                sign = "+" if r.score_change >= 0 else ""
+                parts.append(f"<strong>{sign}{r.score_change:.0f} {points}</strong>")
+            if row.baseline_verdict_label != row.verdict_label:
+                parts.append(f"<br>{e(row.baseline_verdict_label)} → {e(row.verdict_label)}")
+            parts.extend(
+                f"<br>{e(label)}: {e(then)} → {e(now)}" for label, then, now in row.changed_gates
+            )
+            if r.versions_differ:
+                parts.append(f'<br><span class="badge text-bg-warning">{versions}</span>')
+            change = "".join(parts)
+        if r.review:
+            review = (
+                f'<a href="{e(url("checklists:shared-review", r.share_id, latest.number))}">'
+                f"{reviews.get(r.review, e(r.review))}</a>"
+            )
+        else:
+            review = not_yet if r.role == Share.Role.REVIEWER else "\N{EN DASH}"
+        cohort = f" · {e(r.cohort_name)}" if r.cohort_name else ""
+        out.append(
+            "\n  <tr>"
+            f'<td><a href="{e(shared_url(r.share_id))}">{e(r.project_name)}</a><br>'
+            f'<span class="small">{e(r.organisation_name)}{cohort}</span></td>'
+            f'<td class="small">{submission % {"number": latest.number}}{milestone}<br>'
+            f"{day(latest.submitted_at)}{ago(row.days)}</td>"
+            f'<td><span class="verdict-chip verdict-{e(latest.verdict)}">{e(row.verdict_label)}'
+            f"</span>{score}</td>"
+            f'<td class="small"><ul class="list-unstyled mb-0">{gates}</ul></td>'
+            f"<td>{row.bars_svg}</td>"
+            f'<td class="small">{change}</td>'
+            f'<td class="small">{review}</td>'
+            f'<td class="small">{details.get(r.detail, e(r.detail))}<br>'
+            f"{until % {'date': day(r.expires_at)}}</td></tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value escaped above)

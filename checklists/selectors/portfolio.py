@@ -24,13 +24,9 @@ from datetime import datetime
 
 from django.db.models import (
     Case,
-    Exists,
     F,
-    IntegerField,
     OuterRef,
-    Q,
     Subquery,
-    Value,
     When,
 )
 from django.utils import timezone
@@ -64,12 +60,19 @@ class Facts:
     id: int
     number: int
     milestone: str
-    submitted_at: datetime
+    submitted_at: datetime | None  # read for the latest submission only
     checklist_id: int
     verdict: str
     score: float | None
-    gates: dict = field(default_factory=dict)
+    gates_text: str = ""  # submissions.gates_text: read as a dict only where it is shown
     sections: dict = field(default_factory=dict)  # read for the rows shown only
+
+    @property
+    def gates(self) -> dict[str, str]:
+        return gates_from_text(self.gates_text)
+
+    def blocks(self, gate: str) -> bool:
+        return f"{gate}:blocking" in self.gates_text
 
 
 @dataclass
@@ -84,7 +87,7 @@ class PortfolioRow:
     stage: str
     detail: str
     role: str
-    expires_at: datetime
+    expires_at: datetime | None  # read for the rows shown only (with_sections)
     latest: Facts
     baseline: Facts
     review: str | None = None
@@ -107,20 +110,17 @@ class PortfolioRow:
         return str(dict(Share.Detail.choices).get(self.detail, self.detail))
 
 
-def _detail_rank() -> Case:
-    return Case(
-        When(detail=Share.Detail.FULL, then=Value(2)),
-        When(detail=Share.Detail.SECTIONS, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+RANK = {Share.Detail.SUMMARY: 0, Share.Detail.SECTIONS: 1, Share.Detail.FULL: 2}
 
 
 def _facts(values: tuple) -> Facts:
     pk, number, milestone, submitted_at, checklist_id, verdict, score, gates = values
-    return Facts(
-        pk, number, milestone, submitted_at, checklist_id, verdict, score, gates_from_text(gates)
-    )
+    return Facts(pk, number, milestone, submitted_at, checklist_id, verdict, score, gates or "")
+
+
+def _baseline(values: tuple) -> Facts:
+    pk, number, milestone, checklist_id, verdict, score, gates = values
+    return Facts(pk, number, milestone, None, checklist_id, verdict, score, gates or "")
 
 
 FACTS = (
@@ -137,14 +137,7 @@ FACTS = (
 
 def portfolio_rows(user: User, filters: Filters = Filters()) -> list[PortfolioRow]:
     """Every row the filters select, sorted (4 queries; 5 with the milestone filter)."""
-    mine = live_shares().filter(recipient__memberships__user=user.pk)
-    # One row per project: leave out a share when another of the user's live shares of the
-    # same project shows more, or as much and is newer.
-    better = mine.annotate(rank=_detail_rank()).filter(
-        Q(rank__gt=OuterRef("rank")) | Q(rank=OuterRef("rank"), pk__gt=OuterRef("pk")),
-        project=OuterRef("project"),
-    )
-    shares = mine.annotate(rank=_detail_rank()).exclude(Exists(better))
+    shares = live_shares().filter(recipient__memberships__user=user.pk)
     if filters.cohort:
         shares = shares.filter(cohort=filters.cohort)
     if filters.country:
@@ -179,22 +172,30 @@ def portfolio_rows(user: User, filters: Filters = Filters()) -> list[PortfolioRo
             "project__stage",
             "detail",
             "role",
-            "expires_at",
+            "follows_later",
             "latest_id",
-            *(f"submission__{name}" for name in FACTS),
+            *(f"submission__{name}" for name in FACTS if name != "submitted_at"),
         )
     )
+    # One row per project: the share that shows the most, the newest of equals.
+    best: dict[int, tuple] = {}
+    for values in found:
+        kept = best.get(values[1])
+        if kept is None or (RANK[values[8]], values[0]) > (RANK[kept[8]], kept[0]):
+            best[values[1]] = values
+    found = list(best.values())
     wanted = {row[11] for row in found}
     latest = {
         values[0]: _facts(values)
         for values in Submission.objects.filter(pk__in=wanted).values_list(*FACTS)
     }
-    reviews = dict(
-        ((share, submission), status)
+    # By submission alone: with the shares' list too, SQLite probes every pair of the two.
+    reviews = {
+        (share, submission): status
         for share, submission, status in ReviewRound.objects.filter(
-            share__in=[row[0] for row in found], submission__in=wanted
+            submission__in=wanted
         ).values_list("share_id", "submission_id", "status")
-    )
+    }
     rows = [
         PortfolioRow(
             share_id=values[0],
@@ -207,9 +208,9 @@ def portfolio_rows(user: User, filters: Filters = Filters()) -> list[PortfolioRo
             stage=values[7],
             detail=values[8],
             role=values[9],
-            expires_at=values[10],
+            expires_at=None,
             latest=latest[values[11]],
-            baseline=_facts(values[12:]),
+            baseline=_baseline(values[12:]),
             review=reviews.get((values[0], values[11])),
         )
         for values in found
@@ -223,7 +224,7 @@ def _filtered(rows: list[PortfolioRow], filters: Filters) -> list[PortfolioRow]:
     if filters.verdict in VERDICTS:
         rows = [row for row in rows if row.latest.verdict == filters.verdict]
     if filters.gate in GATES:
-        rows = [row for row in rows if row.latest.gates.get(filters.gate) == "blocking"]
+        rows = [row for row in rows if row.latest.blocks(filters.gate)]
     if filters.review == "none":
         rows = [row for row in rows if row.review is None]
     elif filters.review in ReviewRound.Status.values:
@@ -273,14 +274,18 @@ def _sorted(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
 
 
 def with_sections(rows: list[PortfolioRow]) -> list[PortfolioRow]:
-    """The rows with their latest submission's section scores and their baseline's gates
-    (1 query): for the rows shown, or the CSV."""
+    """The rows with their latest submission's section scores and their share's expiry
+    (2 queries): for the rows shown, or the CSV."""
     if not rows:
         return rows
     ids = {row.latest.id for row in rows}
     sections = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "summary__sections"))
+    expiry = dict(
+        Share.objects.filter(pk__in=[row.share_id for row in rows]).values_list("pk", "expires_at")
+    )
     for row in rows:
         row.latest.sections = sections.get(row.latest.id) or {}
+        row.expires_at = expiry.get(row.share_id)
     return rows
 
 
@@ -298,9 +303,7 @@ class Aggregates:
 
 def aggregates(rows: list[PortfolioRow]) -> Aggregates:
     verdicts = Counter(row.latest.verdict for row in rows)
-    blocking = Counter(
-        gate for row in rows for gate in GATES if row.latest.gates.get(gate) == "blocking"
-    )
+    blocking = Counter(gate for row in rows for gate in GATES if row.latest.blocks(gate))
     pairs = [
         row.score_change
         for row in rows

@@ -16,7 +16,7 @@ from ..forms.projects import OrganisationForm, ProjectDeleteForm, ProjectForm
 from ..forms.sharing import PortfolioFilterForm
 from ..models import Assessment, Organisation
 from ..portfolio_rows import portfolio_csv as rows_csv
-from ..portfolio_rows import rows_of
+from ..portfolio_rows import rows_html, rows_of
 from ..selectors import dashboard_memberships
 from ..selectors.portfolio import (
     PAGE_SIZE,
@@ -89,6 +89,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filtered": bool(request.GET.keys() - {"page"}),
             "rows": on_page,
+            "rows_html": rows_html(on_page),
             "totals": totals,
             "verdict_chart": verdict_chart,
             "gate_chart": gate_chart,
