@@ -158,10 +158,12 @@ def portfolio_rows(user: User, filters: Filters = Filters()) -> list[PortfolioRo
         ),
         default=F("submission_id"),
     )
+    shares = shares.annotate(latest_id=latest_id).order_by()  # sorted in Python
+    # The latest submissions and their reviews are read through the same subquery rather than
+    # a list of hundreds of ids: preparing such a list's parameters cost more than the query.
+    covered = shares.values("latest_id")
     found = list(
-        shares.annotate(latest_id=latest_id)
-        .order_by()  # sorted in Python, by the person's choice
-        .values_list(
+        shares.values_list(
             "pk",
             "project_id",
             "project__name",
@@ -187,13 +189,14 @@ def portfolio_rows(user: User, filters: Filters = Filters()) -> list[PortfolioRo
     wanted = {row[11] for row in found}
     latest = {
         values[0]: _facts(values)
-        for values in Submission.objects.filter(pk__in=wanted).values_list(*FACTS)
+        for values in Submission.objects.filter(pk__in=covered).values_list(*FACTS)
+        if values[0] in wanted
     }
     # By submission alone: with the shares' list too, SQLite probes every pair of the two.
     reviews = {
         (share, submission): status
         for share, submission, status in ReviewRound.objects.filter(
-            submission__in=wanted
+            submission__in=covered
         ).values_list("share_id", "submission_id", "status")
     }
     rows = [
