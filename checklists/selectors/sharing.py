@@ -234,7 +234,7 @@ def offers_waiting(user: User) -> QuerySet[Share]:
             status=Share.Status.OFFERED,
             expires_at__gt=timezone.now(),
         )
-        .select_related("project__organisation", "submission")
+        .select_related("project__organisation")
         .order_by("-created_at")
     )
 
