@@ -69,7 +69,7 @@ def stored(project, checklist, owner, digest: str, number: int, submitted_at=Non
 
 
 def shown(when) -> str:
-    return date_format(timezone.localtime(when), "DATE_FORMAT")
+    return date_format(timezone.localtime(when), "j F Y")
 
 
 def secrets_of(submission: Submission) -> list[str]:
