@@ -1328,9 +1328,9 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
     as_owner.get(url)  # the checklist version is then in memory (catalog.py)
     # 1. session, 2. user, 3. memberships with their organisations, projects and assessment
     # keys, 4. the user's grants on projects (none), 5. the latest assessments, 6. their
-    # answers' ratings, 7. invitations waiting for the user's address (none), 8. shares
-    # offered to it (none), 9. requests for shares made to it (none).
-    with django_assert_num_queries(9):
+    # answers' ratings, 7. invitations waiting for the user's address (none), 8. shares offered
+    # to it and requests for shares made to it (none), in one query.
+    with django_assert_num_queries(8):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 1
     assert "earlier assessment" not in response.text
@@ -1346,7 +1346,7 @@ def test_dashboard_query_count_stays_flat_as_projects_are_added(
             site="https://westcheck.example",
         )
     # The two invitations now waiting come with who sent them and for what, in one more.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = as_owner.get(url)
     assert response.text.count('class="card mb-3"') == 5
     # Each new project shows its latest assessment and links to the one before it.

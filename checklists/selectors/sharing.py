@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -226,19 +237,6 @@ def shares_of(submission: Submission) -> list[ShareRow]:
     return list(rows.values())
 
 
-def offers_waiting(user: User) -> QuerySet[Share]:
-    """Offers made to the user's address that are still open, newest first."""
-    return (
-        Share.objects.filter(
-            recipient_email=normalise_email(user.email),
-            status=Share.Status.OFFERED,
-            expires_at__gt=timezone.now(),
-        )
-        .select_related("project__organisation")
-        .order_by("-created_at")
-    )
-
-
 def shares_received(user: User) -> list[Share]:
     """Live shares received by the user's organisations, by owner and project, each with the
     latest submission it covers (`latest_number`, `latest_verdict`, `latest_submitted_at`),
@@ -414,3 +412,73 @@ def share_timeline(project_id: int, organisation_id: int, share: Share | None = 
         if not sharing.shows_names(share.detail):
             event.actor_name = ""
     return found
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An offer made to the user's address, or a request for a share made to it."""
+
+    kind: str  # "offer" or "request"
+    pk: int
+    organisation: str  # who offers, or who asks
+    project: str  # the project offered ("" for a request)
+    detail: str
+    role: str
+    expires_at: datetime
+    purpose: str  # why they ask ("" for an offer)
+
+    def get_detail_display(self) -> str:
+        return str(dict(Share.Detail.choices).get(self.detail, self.detail))
+
+    def get_role_display(self) -> str:
+        return str(dict(Share.Role.choices).get(self.role, self.role))
+
+
+def waiting_for(user: User) -> tuple[list[Waiting], list[Waiting]]:
+    """The offers and the requests waiting for the user's answer, newest first, in one query:
+    the dashboard asks for both on every visit."""
+    email = normalise_email(user.email)
+    now = timezone.now()
+
+    def text(value: str):
+        return Value(value, output_field=CharField())
+
+    # Without the models' default ordering: a compound statement takes none in its parts.
+    offers = (
+        Share.objects.filter(recipient_email=email, status=Share.Status.OFFERED, expires_at__gt=now)
+        .order_by()
+        .values_list(
+            text("offer"),
+            "pk",
+            "project__organisation__name",
+            "project__name",
+            "detail",
+            "role",
+            "expires_at",
+            text(""),
+            "created_at",
+        )
+    )
+    requests = (
+        ShareRequest.objects.filter(
+            to_email=email, status=ShareRequest.Status.WAITING, expires_at__gt=now
+        )
+        .order_by()
+        .values_list(
+            text("request"),
+            "pk",
+            "requester__name",
+            text(""),
+            "detail",
+            "role",
+            "expires_at",
+            "purpose",
+            "created_at",
+        )
+    )
+    rows = sorted(offers.union(requests, all=True), key=lambda row: row[-1], reverse=True)
+    found = [Waiting(*row[:-1]) for row in rows]
+    return (
+        [w for w in found if w.kind == "offer"],
+        [w for w in found if w.kind == "request"],
+    )

@@ -26,7 +26,7 @@ from ..selectors.portfolio import (
     portfolio_rows,
     with_sections,
 )
-from ..selectors.sharing import cohorts_of, milestones_due, offers_waiting
+from ..selectors.sharing import cohorts_of, milestones_due, waiting_for
 
 
 @login_required
@@ -96,7 +96,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "page_number": page_number,
             "pages": pages,
             "query": query.urlencode(),
-            "offers": list(offers_waiting(request.user)),
+            "offers": waiting_for(request.user)[0],
             "cohorts": cohorts,
         },
         status=200 if valid else 400,

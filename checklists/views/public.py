@@ -27,7 +27,7 @@ from ..catalog import catalog
 from ..downloads import public_document
 from ..models import ChecklistVersion
 from ..selectors import dashboard_contents
-from ..selectors.sharing import offers_waiting, requests_waiting
+from ..selectors.sharing import waiting_for
 from ..selectors.teams import invitations_for
 
 
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home: the user's organisations, their projects and latest assessments."""
     contents = dashboard_contents(request.user)
-    offers = list(offers_waiting(request.user))
+    offers, requests = waiting_for(request.user)
     for project in contents.projects:
         caps = (
             role_capabilities(project.role)
@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             "invitations": invitations_for(request.user),
             "offers": offers,
-            "requests": requests_waiting(request.user),
+            "requests": requests,
             # Where shares received, cohorts and requests are: for anyone in an organisation,
             # or with an offer waiting.
             "portfolio": bool(contents.memberships or offers),
