@@ -427,3 +427,39 @@ def test_a_request_waits_on_the_owners_sharing_page_too(fatima, fund, owner, bas
     asked = ShareRequest.objects.get()
     page = client_for(owner).get(reverse("checklists:assessment-sharing", args=[baseline.pk]))
     assert reverse("checklists:share-request", args=[asked.pk]) in page.content.decode()
+
+
+def test_email_subjects_keep_names_as_written(fatima, owner, baseline, organisation):
+    """A subject is plain text: an apostrophe in a name is not written as an HTML entity."""
+    from checklists import services
+    from checklists.models import Membership
+    from tests.conftest import SITE
+
+    Organisation = type(organisation)
+    Organisation.objects.filter(pk=organisation.pk).update(name="Workers' Line & Co")
+    organisation.refresh_from_db()
+    sharing_services.share_offer(
+        submission=baseline.submission,
+        email="fatima@fund.example",
+        detail="summary",
+        sections=[],
+        role="viewer",
+        follows_later=False,
+        expires_at=timezone.now() + timedelta(days=30),
+        message="",
+        user=owner,
+        site=SITE,
+    )
+    assert mail_subjects()[-1] == "Workers' Line & Co offers to share an assessment with you"
+    services.invitation_create(
+        organisation=organisation,
+        email="someone@elsewhere.example",
+        role=Membership.Role.VIEWER,
+        invited_by=owner,
+        site=SITE,
+    )
+    assert mail_subjects()[-1] == "You are invited to join Workers' Line & Co in westcheck"
+
+
+def mail_subjects() -> list[str]:
+    return [message["subject"] for message in sent_mail()]
