@@ -759,3 +759,24 @@ def test_the_timeline_tells_each_side_what_it_may_know(baseline, owner, fatima, 
     assert "Olivia Owner" not in timeline
     assert "Brightline" not in timeline
     assert "Bruno" not in timeline
+
+
+@pytest.mark.parametrize(
+    ("day", "error"),
+    [
+        ("2020-01-01", "Choose an expiry date in the future."),
+        ((date.today() + timedelta(days=4 * 365)).isoformat(), "three years at most"),
+        ("tomorrow", "Enter a valid date"),
+    ],
+)
+def test_a_bad_new_expiry_changes_nothing(baseline, owner, fatima, fund, day, error):
+    share = accepted(offer(baseline, owner), fatima, fund)
+    as_owner = client_for(owner)
+    before = database_state()
+    response = as_owner.post(
+        reverse("checklists:share-extend", args=[baseline.pk, share.pk]),
+        {f"s{share.pk}-expires_at": day},
+    )
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert database_state() == before

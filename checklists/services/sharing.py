@@ -36,6 +36,17 @@ from .mail import notify
 Kind = AuditEvent.Kind
 
 
+def expiry_problem(expires_at: datetime) -> str:
+    """What is wrong with a share's or a request's end ("" if nothing): the one home of the
+    rule that it lies in the future, three years at most from now."""
+    now = timezone.now()
+    if expires_at <= now:
+        return _("Choose an expiry date in the future.")
+    if expires_at > now + Share.LONGEST_TERM:
+        return _("A share can last three years at most.")
+    return ""
+
+
 def _clean_terms(
     *, detail: str, sections: list[str], role: str, expires_at: datetime, submission: Submission
 ) -> list[str]:
@@ -53,11 +64,8 @@ def _clean_terms(
         }
     elif detail == sharing.SECTIONS and not sections:
         errors["sections"] = _("Choose at least one section to share, or share the summary.")
-    now = timezone.now()
-    if expires_at <= now:
-        errors["expires_at"] = _("Choose an expiry date in the future.")
-    elif expires_at > now + Share.LONGEST_TERM:
-        errors["expires_at"] = _("A share can last three years at most.")
+    if problem := expiry_problem(expires_at):
+        errors["expires_at"] = problem
     if errors:
         raise ValidationError(errors)
     return [key for key in keys if key in set(sections)] if detail == sharing.SECTIONS else []
@@ -244,11 +252,8 @@ def share_extend(*, share: Share, expires_at: datetime, user: User) -> Share:
     share = _locked(share)
     if share.status not in (Share.Status.ACTIVE, Share.Status.OFFERED):
         raise ValidationError(_("This share has ended; offer a new one instead."))
-    now = timezone.now()
-    if expires_at <= now:
-        raise ValidationError({"expires_at": _("Choose an expiry date in the future.")})
-    if expires_at > now + Share.LONGEST_TERM:
-        raise ValidationError({"expires_at": _("A share can last three years at most.")})
+    if problem := expiry_problem(expires_at):
+        raise ValidationError({"expires_at": problem})
     before = share.expires_at
     share.expires_at = expires_at
     share.save(update_fields=["expires_at"])
@@ -520,11 +525,8 @@ def share_request(
         errors["detail"] = _("Choose how much to ask for.")
     if role not in Share.Role.values:
         errors["role"] = _("Choose what you ask to do.")
-    now = timezone.now()
-    if expires_at <= now:
-        errors["expires_at"] = _("Choose an expiry date in the future.")
-    elif expires_at > now + Share.LONGEST_TERM:
-        errors["expires_at"] = _("A share can last three years at most.")
+    if problem := expiry_problem(expires_at):
+        errors["expires_at"] = problem
     if Membership.objects.filter(organisation=requester, user__email__iexact=email).exists():
         errors["email"] = _("%(email)s is a member of %(organisation)s.") % {
             "email": email,
