@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from html import escape as html_escape
 
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -39,10 +40,6 @@ class Row:
     milestone_label: str
     baseline_milestone_label: str
 
-    @property
-    def bars_svg(self) -> str:
-        return section_bars(self.sections)
-
 
 def _labels(checklist_id: int) -> tuple[dict, dict]:
     """The verdicts' and the gates' labels in a checklist version (kept in memory)."""
@@ -53,17 +50,23 @@ def _labels(checklist_id: int) -> tuple[dict, dict]:
 
 
 def rows_of(rows: list[PortfolioRow]) -> list[Row]:
-    """Rows ready to draw; `rows` carry their section scores (selectors.portfolio.with_sections)."""
+    """Rows ready to draw."""
     # In the language of this request.
     milestones = {key: str(label) for key, label in Submission.Milestone.choices}
     states = {state: gate_state_label(state) for state in ("met", "blocking", "unanswered", "")}
+    labels: dict[int, tuple[dict, dict]] = {}  # per version: most rows share one or two
+    contents: dict[int, object] = {}
     drawn = []
     for row in rows:
         latest, baseline = row.latest, row.baseline
         now, then = latest.gates, baseline.gates
-        levels, flags = _labels(latest.checklist_id)
-        baseline_levels, _flags = _labels(baseline.checklist_id)
-        content = catalog(checklist_version(latest.checklist_id))
+        for version in (latest.checklist_id, baseline.checklist_id):
+            if version not in labels:
+                labels[version] = _labels(version)
+                contents[version] = catalog(checklist_version(version))
+        levels, flags = labels[latest.checklist_id]
+        baseline_levels = labels[baseline.checklist_id][0]
+        content = contents[latest.checklist_id]
         drawn.append(
             Row(
                 data=row,
@@ -94,25 +97,42 @@ def rows_of(rows: list[PortfolioRow]) -> list[Row]:
 BAR_W, GAP, HEIGHT = 6, 2, 24
 
 
-def section_bars(sections) -> str:
-    """Nine small bars, one per section, with their scores as the image's name."""
-    width = len(sections) * (BAR_W + GAP)
-    described = ", ".join(
-        f"{key}: {'n/a' if score is None else f'{score:.0f}%'}" for key, _title, score in sections
-    )
-    bars = []
-    for i, (_key, _title, score) in enumerate(sections):
-        h = 0 if score is None else max(1, round(HEIGHT * min(score, 100) / 100))
-        x = i * (BAR_W + GAP)
-        bars.append(
-            f'<rect x="{x}" y="0" width="{BAR_W}" height="{HEIGHT}" fill="#e3eaec"/>'
-            f'<rect x="{x}" y="{HEIGHT - h}" width="{BAR_W}" height="{h}" fill="#0b5560"/>'
+class SectionBars:
+    """Nine small bars, one per section, with their scores as the image's name.
+
+    Made once per page: a bar at a position and height is drawn once, and the image's name is
+    translated once, however many rows there are.
+    """
+
+    def __init__(self):
+        self.name = escape(_("Section scores"))
+        self.rects: dict[tuple[int, int], str] = {}
+
+    def _rect(self, i: int, h: int) -> str:
+        key = (i, h)
+        if key not in self.rects:
+            x = i * (BAR_W + GAP)
+            self.rects[key] = (
+                f'<rect x="{x}" y="0" width="{BAR_W}" height="{HEIGHT}" fill="#e3eaec"/>'
+                f'<rect x="{x}" y="{HEIGHT - h}" width="{BAR_W}" height="{h}" fill="#0b5560"/>'
+            )
+        return self.rects[key]
+
+    def __call__(self, sections) -> str:
+        width = len(sections) * (BAR_W + GAP)
+        described = ", ".join(
+            f"{key}: {'n/a' if score is None else f'{score:.0f}%'}"
+            for key, _title, score in sections
         )
-    return (
-        f'<svg class="mini-bars" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" role="img" '
-        f'aria-label="{escape(_("Section scores") + ": " + described)}">{"".join(bars)}</svg>'
-    )
+        bars = "".join(
+            self._rect(i, 0 if score is None else max(1, round(HEIGHT * min(score, 100) / 100)))
+            for i, (_key, _title, score) in enumerate(sections)
+        )
+        return (
+            f'<svg class="mini-bars" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" role="img" '
+            f'aria-label="{self.name}: {html_escape(described)}">{bars}</svg>'
+        )
 
 
 CSV_COLUMNS = (
@@ -184,7 +204,11 @@ def portfolio_csv(rows: list[PortfolioRow]) -> str:
 
 
 def rows_html(rows: list[Row]) -> SafeString:
-    """The <tr> rows of the portfolio's table."""
+    """The <tr> rows of the portfolio's table.
+
+    Whatever fifty rows share is worked out once: translated words, dates, "n days ago", the
+    labels' escaped text, the bars.
+    """
     e = html_escape
     shared_url = url_maker("checklists:shared")
     submission = e(_("Submission %(number)s"))
@@ -200,46 +224,54 @@ def rows_html(rows: list[Row]) -> SafeString:
     }
     details = {key: e(str(label)) for key, label in Share.Detail.choices}
     until = e(_("until %(date)s"))
-    dates: dict = {}
+    months = {n: e(str(name).title()) for n, name in MONTHS_3.items()}  # date format "M"
+    bars = SectionBars()
+    escaped: dict[str, str] = {}
+    ago_text: dict[int | None, str] = {None: ""}
+
+    def text(value: str) -> str:
+        """A label's escaped text: labels repeat from row to row."""
+        if value not in escaped:
+            escaped[value] = e(value)
+        return escaped[value]
 
     def day(moment) -> str:
-        key = moment.date()
-        if key not in dates:
-            dates[key] = date_format(moment, "j M Y")
-        return dates[key]
+        return f"{moment.day} {months[moment.month]} {moment.year}"  # "j M Y"
 
     def ago(days: int | None) -> str:
-        if days is None:
-            return ""
-        return ", " + e(ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days})
+        if days not in ago_text:
+            phrase = ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days}
+            ago_text[days] = ", " + e(phrase)
+        return ago_text[days]
 
     out = []
     for row in rows:
         r = row.data
         latest = r.latest
-        milestone = f" ({e(row.milestone_label.lower())})" if row.milestone_label else ""
+        milestone = f" ({text(row.milestone_label.lower())})" if row.milestone_label else ""
         score = (
             f'<br><span class="small">{latest.score:.0f}%</span>'
             if latest.score is not None
             else ""
         )
         gates = "".join(
-            f'<li class="gate-{e(state)}">{e(label)}</li>' for state, label in row.gates
+            f'<li class="gate-{text(state)}">{text(label)}</li>' for state, label in row.gates
         )
         if not r.compared:
             change = same
         else:
             parts = [from_submission % {"number": r.baseline.number}]
             if row.baseline_milestone_label:
-                parts.append(f" ({e(row.baseline_milestone_label.lower())})")
+                parts.append(f" ({text(row.baseline_milestone_label.lower())})")
             parts.append(": ")
             if r.score_change is not None:
                 sign = "+" if r.score_change >= 0 else ""
                 parts.append(f"<strong>{sign}{r.score_change:.0f} {points}</strong>")
             if row.baseline_verdict_label != row.verdict_label:
-                parts.append(f"<br>{e(row.baseline_verdict_label)} → {e(row.verdict_label)}")
+                parts.append(f"<br>{text(row.baseline_verdict_label)} → {text(row.verdict_label)}")
             parts.extend(
-                f"<br>{e(label)}: {e(then)} → {e(now)}" for label, then, now in row.changed_gates
+                f"<br>{text(label)}: {text(then)} → {text(now)}"
+                for label, then, now in row.changed_gates
             )
             if r.versions_differ:
                 parts.append(f'<br><span class="badge text-bg-warning">{versions}</span>')
@@ -247,7 +279,7 @@ def rows_html(rows: list[Row]) -> SafeString:
         if r.review:
             review = (
                 f'<a href="{e(url("checklists:shared-review", r.share_id, latest.number))}">'
-                f"{reviews.get(r.review, e(r.review))}</a>"
+                f"{reviews.get(r.review) or text(r.review)}</a>"
             )
         else:
             review = not_yet if r.role == Share.Role.REVIEWER else "\N{EN DASH}"
@@ -258,13 +290,13 @@ def rows_html(rows: list[Row]) -> SafeString:
             f'<span class="small">{e(r.organisation_name)}{cohort}</span></td>'
             f'<td class="small">{submission % {"number": latest.number}}{milestone}<br>'
             f"{day(latest.submitted_at)}{ago(row.days)}</td>"
-            f'<td><span class="verdict-chip verdict-{e(latest.verdict)}">{e(row.verdict_label)}'
-            f"</span>{score}</td>"
+            f'<td><span class="verdict-chip verdict-{text(latest.verdict)}">'
+            f"{text(row.verdict_label)}</span>{score}</td>"
             f'<td class="small"><ul class="list-unstyled mb-0">{gates}</ul></td>'
-            f"<td>{row.bars_svg}</td>"
+            f"<td>{bars(row.sections)}</td>"
             f'<td class="small">{change}</td>'
             f'<td class="small">{review}</td>'
-            f'<td class="small">{details.get(r.detail, e(r.detail))}<br>'
+            f'<td class="small">{details.get(r.detail) or text(r.detail)}<br>'
             f"{until % {'date': day(r.expires_at)}}</td></tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value escaped above)

@@ -44,7 +44,9 @@ class ChecklistVersion(models.Model):
     def content(self) -> dict:
         """The published document: this row's own copy if it was loaded, else the one kept in
         memory per process (see catalog.py), which pages use to skip loading 60 KB of JSON."""
-        if "document" not in self.get_deferred_fields():
+        # What get_deferred_fields() tells, without building the set of every deferred field:
+        # this is read for each row of a portfolio.
+        if "document" in self.__dict__:
             return self.document
         from ..catalog import catalog
 

@@ -1,38 +1,34 @@
 """The portfolio: one row per project shared with the user's organisations, read from the
-submissions' stored summaries in a fixed number of queries whatever the number of rows.
+submissions' stored summaries.
 
 A row is a live share (the most detailed one, when a project is shared with the user's
 organisations more than once) with:
 
 - its latest covered submission: the project's latest for a share following later
   submissions, the shared one otherwise (number, date, milestone, checklist version, verdict,
-  score, gate states);
+  score, gate states, section scores);
 - its baseline: the first submission shared, to which the latest is compared;
 - the review state of the latest submission under the share.
 
-The rows are read as plain values (a few hundred small tuples), then filtered, counted and
-sorted in Python: cheaper than asking the database to work out each row's latest submission in
-every filter, sort and count. Everything here is at summary detail, which every share shows: a
-portfolio never shows more than the least detailed share could.
+The database does the work: the latest submission is joined to each share by the unique
+(project, number) index, and filtering, sorting, counting and paging all happen in SQL. A page
+costs two queries whatever the number of grantees: one for the totals and charts, one for the
+fifty rows shown. Everything here is at summary detail, which every share shows: a portfolio
+never shows more than the least detailed share could.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import (
-    Case,
-    F,
-    OuterRef,
-    Subquery,
-    When,
-)
+from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ..access import live_shares
-from ..models import ReviewRound, Share, Submission, User
+from ..models import Cohort, Organisation, Project, ReviewRound, Share, Submission, User
 from ..submissions import gates_from_text
 
 GATES = ("remedy", "consent", "privacy")
@@ -65,7 +61,7 @@ class Facts:
     verdict: str
     score: float | None
     gates_text: str = ""  # submissions.gates_text: read as a dict only where it is shown
-    sections: dict = field(default_factory=dict)  # read for the rows shown only
+    sections: dict = field(default_factory=dict)  # read for the latest submission only
 
     @property
     def gates(self) -> dict[str, str]:
@@ -87,14 +83,15 @@ class PortfolioRow:
     stage: str
     detail: str
     role: str
-    expires_at: datetime | None  # read for the rows shown only (with_sections)
+    expires_at: datetime
     latest: Facts
     baseline: Facts
     review: str | None = None
 
     @property
     def score_change(self) -> float | None:
-        if self.latest.score is None or self.baseline.score is None:
+        """None with nothing to compare: a lone baseline has no change, not a change of 0."""
+        if not self.compared or self.latest.score is None or self.baseline.score is None:
             return None
         return self.latest.score - self.baseline.score
 
@@ -110,188 +107,198 @@ class PortfolioRow:
         return str(dict(Share.Detail.choices).get(self.detail, self.detail))
 
 
-RANK = {Share.Detail.SUMMARY: 0, Share.Detail.SECTIONS: 1, Share.Detail.FULL: 2}
+def _rank(table: str) -> str:
+    """How much a share shows, as a number to compare."""
+    return (
+        f"(CASE {table}.detail WHEN '{Share.Detail.FULL}' THEN 2 "
+        f"WHEN '{Share.Detail.SECTIONS}' THEN 1 ELSE 0 END)"
+    )
 
 
-def _facts(values: tuple) -> Facts:
-    pk, number, milestone, submitted_at, checklist_id, verdict, score, gates = values
-    return Facts(pk, number, milestone, submitted_at, checklist_id, verdict, score, gates or "")
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, in lower case, with its wildcards escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
-def _baseline(values: tuple) -> Facts:
-    pk, number, milestone, checklist_id, verdict, score, gates = values
-    return Facts(pk, number, milestone, None, checklist_id, verdict, score, gates or "")
-
-
-FACTS = (
-    "pk",
-    "number",
-    "milestone",
-    "submitted_at",
-    "checklist_id",
-    "verdict",
-    "score",
-    "gates",
+# The rows' shares: the live ones received by the user's organisations (the subquery %(received)s,
+# compiled from access.live_shares so that liveness has one home), one per project, each joined
+# to its baseline (b: the first submission shared) and to its latest covered submission (l)
+# through the unique (project, number) index.
+FROM = f"""
+FROM {Share._meta.db_table} s
+JOIN {Project._meta.db_table} p ON p.id = s.project_id
+JOIN {Organisation._meta.db_table} o ON o.id = p.organisation_id
+LEFT JOIN {Cohort._meta.db_table} c ON c.id = s.cohort_id
+JOIN {Submission._meta.db_table} b ON b.id = s.submission_id
+JOIN {Submission._meta.db_table} l ON l.project_id = s.project_id AND l.number = CASE
+    WHEN s.follows_later THEN (
+        SELECT MAX(x.number) FROM {Submission._meta.db_table} x WHERE x.project_id = s.project_id
+    )
+    ELSE b.number END
+WHERE s.id IN (
+    SELECT chosen.id FROM (
+        SELECT t.id, ROW_NUMBER() OVER (
+            PARTITION BY t.project_id ORDER BY {_rank("t")} DESC, t.id DESC
+        ) AS place
+        FROM {Share._meta.db_table} t WHERE t.id IN (%(received)s)
+    ) chosen
+    WHERE chosen.place = 1
 )
+"""  # noqa: S608 (table names and constants only: every value is a parameter)
+REVIEW = (
+    f"(SELECT r.status FROM {ReviewRound._meta.db_table} r "  # noqa: S608
+    "WHERE r.share_id = s.id AND r.submission_id = l.id)"
+)
+SECTIONS = {
+    "postgresql": "l.summary -> 'sections'",
+    "sqlite": "json_extract(l.summary, '$.sections')",
+}
+COLUMNS = f"""
+s.id, s.project_id, p.name, o.name, s.cohort_id, c.name, p.countries, p.stage, s.detail,
+s.role, s.expires_at, {REVIEW},
+l.id, l.number, l.milestone, l.submitted_at, l.checklist_id, l.verdict, l.score, l.gates,
+%(sections)s,
+b.id, b.number, b.milestone, b.checklist_id, b.verdict, b.score, b.gates
+"""
+COMPARED = "l.id <> b.id"
+PAIR = f"{COMPARED} AND b.milestone = '{Submission.Milestone.BASELINE}' AND l.milestone = '{Submission.Milestone.ENDLINE}'"
+TOTALS = ", ".join(
+    [
+        "COUNT(*)",
+        *(f"COUNT(CASE WHEN l.verdict = '{v}' THEN 1 END)" for v in VERDICTS),
+        *(f"COUNT(CASE WHEN l.gates LIKE '%%{g}:blocking%%' THEN 1 END)" for g in GATES),
+        f"COUNT(CASE WHEN {PAIR} THEN 1 END)",
+        f"AVG(CASE WHEN {PAIR} THEN l.score - b.score END)",
+        f"COUNT(CASE WHEN {COMPARED} AND l.checklist_id <> b.checklist_id THEN 1 END)",
+    ]
+)
+NAMES = "LOWER(o.name), LOWER(p.name), s.id"
+CHANGE = f"CASE WHEN {COMPARED} THEN l.score - b.score END"  # as PortfolioRow.score_change
+VERDICT_RANK = (
+    "CASE l.verdict "
+    + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS))
+    + " ELSE 9 END"
+)
+ORDER = {
+    "organisation": NAMES,
+    "verdict": f"{VERDICT_RANK}, l.score ASC NULLS FIRST, {NAMES}",
+    "score": f"l.score ASC NULLS LAST, {NAMES}",
+    "-score": f"l.score DESC NULLS LAST, {NAMES}",
+    "change": f"{CHANGE} ASC NULLS LAST, {NAMES}",
+    "-change": f"{CHANGE} DESC NULLS LAST, {NAMES}",
+    "oldest": f"l.submitted_at ASC, {NAMES}",
+    "newest": f"l.submitted_at DESC, {NAMES}",
+}
 
 
-def portfolio_rows(user: User, filters: Filters = Filters()) -> list[PortfolioRow]:
-    """Every row the filters select, sorted (3 queries, 1 with no share; 1 more with the
-    milestone filter)."""
-    shares = live_shares().filter(recipient__memberships__user=user.pk)
+def _where(filters: Filters) -> tuple[str, list]:
+    """The filters as SQL conditions on the rows, with their parameters."""
+    sql, params = [], []
     if filters.cohort:
-        shares = shares.filter(cohort=filters.cohort)
+        sql.append("s.cohort_id = %s")
+        params.append(filters.cohort)
     if filters.country:
-        shares = shares.filter(project__countries__icontains=filters.country)
+        sql.append("LOWER(p.countries) LIKE %s ESCAPE '\\'")
+        params.append(_like(filters.country))
     if filters.channel:
         # The JSON list as text holds each channel in quotes, on SQLite and PostgreSQL alike.
-        shares = shares.filter(project__channels__icontains=f'"{filters.channel}"')
+        sql.append("LOWER(CAST(p.channels AS TEXT)) LIKE %s ESCAPE '\\'")
+        params.append(_like(f'"{filters.channel}"'))
     if filters.stage:
-        shares = shares.filter(project__stage=filters.stage)
-    latest_id = Case(
-        When(
-            follows_later=True,
-            then=Subquery(
-                Submission.objects.filter(project=OuterRef("project"))
-                .order_by("-number")
-                .values("pk")[:1]
-            ),
-        ),
-        default=F("submission_id"),
-    )
-    shares = shares.annotate(latest_id=latest_id).order_by()  # sorted in Python
-    # The latest submissions and their reviews are read through the same subquery rather than
-    # a list of hundreds of ids: preparing such a list's parameters cost more than the query.
-    covered = shares.values("latest_id")
-    found = list(
-        shares.values_list(
-            "pk",
-            "project_id",
-            "project__name",
-            "project__organisation__name",
-            "cohort_id",
-            "cohort__name",
-            "project__countries",
-            "project__stage",
-            "detail",
-            "role",
-            "follows_later",
-            "latest_id",
-            *(f"submission__{name}" for name in FACTS if name != "submitted_at"),
-        )
-    )
-    # One row per project: the share that shows the most, the newest of equals.
-    best: dict[int, tuple] = {}
-    for values in found:
-        kept = best.get(values[1])
-        if kept is None or (RANK[values[8]], values[0]) > (RANK[kept[8]], kept[0]):
-            best[values[1]] = values
-    found = list(best.values())
-    if not found:
-        return []
-    wanted = {row[11] for row in found}
-    latest = {
-        values[0]: _facts(values)
-        for values in Submission.objects.filter(pk__in=covered).values_list(*FACTS)
-        if values[0] in wanted
-    }
-    # By submission alone: with the shares' list too, SQLite probes every pair of the two.
-    reviews = {
-        (share, submission): status
-        for share, submission, status in ReviewRound.objects.filter(
-            submission__in=covered
-        ).values_list("share_id", "submission_id", "status")
-    }
-    rows = [
-        PortfolioRow(
-            share_id=values[0],
-            project_id=values[1],
-            project_name=values[2],
-            organisation_name=values[3],
-            cohort_id=values[4],
-            cohort_name=values[5] or "",
-            countries=values[6],
-            stage=values[7],
-            detail=values[8],
-            role=values[9],
-            expires_at=None,
-            latest=latest[values[11]],
-            baseline=_baseline(values[12:]),
-            review=reviews.get((values[0], values[11])),
-        )
-        for values in found
-        if values[11] in latest
-    ]
-    rows = _filtered(rows, filters)
-    return _sorted(rows, filters.sort)
-
-
-def _filtered(rows: list[PortfolioRow], filters: Filters) -> list[PortfolioRow]:
+        sql.append("p.stage = %s")
+        params.append(filters.stage)
     if filters.verdict in VERDICTS:
-        rows = [row for row in rows if row.latest.verdict == filters.verdict]
+        sql.append("l.verdict = %s")
+        params.append(filters.verdict)
     if filters.gate in GATES:
-        rows = [row for row in rows if row.latest.blocks(filters.gate)]
+        sql.append("l.gates LIKE %s")
+        params.append(f"%{filters.gate}:blocking%")
     if filters.review == "none":
-        rows = [row for row in rows if row.review is None]
+        sql.append(f"{REVIEW} IS NULL")
     elif filters.review in ReviewRound.Status.values:
-        rows = [row for row in rows if row.review == filters.review]
-    if filters.missing in Submission.Milestone.values and rows:
-        having = set(
-            Submission.objects.filter(
-                project__in=[row.project_id for row in rows], milestone=filters.missing
-            ).values_list("project_id", "number")
+        sql.append(f"{REVIEW} = %s")
+        params.append(filters.review)
+    if filters.missing in Submission.Milestone.values:
+        sql.append(
+            f"NOT EXISTS (SELECT 1 FROM {Submission._meta.db_table} m "  # noqa: S608
+            "WHERE m.project_id = s.project_id AND m.milestone = %s "
+            "AND m.number BETWEEN b.number AND l.number)"
         )
-        rows = [
-            row
-            for row in rows
-            if not any(
-                (row.project_id, n) in having
-                for n in range(row.baseline.number, row.latest.number + 1)
-            )
-        ]
-    return rows
+        params.append(filters.missing)
+    return "".join(f"\nAND {condition}" for condition in sql), params
 
 
-def _sorted(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
-    def names(row):
-        return (row.organisation_name.casefold(), row.project_name.casefold())
-
-    def score(row, missing):
-        return row.latest.score if row.latest.score is not None else missing
-
-    def change(row, missing):
-        return row.score_change if row.score_change is not None else missing
-
-    keys = {
-        "organisation": names,
-        "verdict": lambda r: (
-            VERDICTS.index(r.latest.verdict) if r.latest.verdict in VERDICTS else 9,
-            score(r, -1),
-            names(r),
-        ),
-        "score": lambda r: (score(r, 101), names(r)),
-        "-score": lambda r: (-score(r, -1), names(r)),
-        "change": lambda r: (change(r, 1000), names(r)),
-        "-change": lambda r: (-change(r, -1000), names(r)),
-        "oldest": lambda r: (r.latest.submitted_at, names(r)),
-        "newest": lambda r: (-r.latest.submitted_at.timestamp(), names(r)),
-    }
-    return sorted(rows, key=keys.get(sort, names))
-
-
-def with_sections(rows: list[PortfolioRow]) -> list[PortfolioRow]:
-    """The rows with their latest submission's section scores and their share's expiry
-    (2 queries): for the rows shown, or the CSV."""
-    if not rows:
-        return rows
-    ids = {row.latest.id for row in rows}
-    sections = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "summary__sections"))
-    expiry = dict(
-        Share.objects.filter(pk__in=[row.share_id for row in rows]).values_list("pk", "expires_at")
+def _query(user: User, filters: Filters, select: str, tail: str = "") -> tuple[str, list]:
+    received, received_params = (
+        live_shares()
+        .filter(recipient__memberships__user=user.pk)
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
     )
-    for row in rows:
-        row.latest.sections = sections.get(row.latest.id) or {}
-        row.expires_at = expiry.get(row.share_id)
+    where, where_params = _where(filters)
+    sql = f"SELECT {select} " + FROM % {"received": received} + where + tail
+    return sql, [*received_params, *where_params]
+
+
+def _moment(value) -> datetime:
+    """A timestamp as the database hands it back to raw SQL: text on SQLite (UTC)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _json(value) -> dict:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value or {}
+
+
+def portfolio_rows(
+    user: User, filters: Filters = Filters(), start: int = 0, stop: int | None = None
+) -> list[PortfolioRow]:
+    """The rows the filters select, sorted, from `start` to `stop` (1 query)."""
+    columns = COLUMNS % {"sections": SECTIONS[connection.vendor]}
+    tail = f"\nORDER BY {ORDER.get(filters.sort, NAMES)}"
+    if stop is not None:
+        tail += f"\nLIMIT {int(stop) - int(start)} OFFSET {int(start)}"
+    sql, params = _query(user, filters, columns, tail)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = []
+    for values in found:
+        (share, project, project_name, organisation, cohort, cohort_name, countries, stage,
+         detail, role, expires_at, review) = values[:12]  # fmt: skip
+        rows.append(
+            PortfolioRow(
+                share_id=share,
+                project_id=project,
+                project_name=project_name,
+                organisation_name=organisation,
+                cohort_id=cohort,
+                cohort_name=cohort_name or "",
+                countries=countries,
+                stage=stage,
+                detail=detail,
+                role=role,
+                expires_at=_moment(expires_at),
+                review=review,
+                latest=Facts(
+                    *values[12:15],
+                    _moment(values[15]),
+                    *values[16:19],
+                    values[19] or "",
+                    _json(values[20]),
+                ),
+                baseline=Facts(
+                    values[21], values[22], values[23], None, *values[24:27], values[27] or ""
+                ),
+            )
+        )
     return rows
 
 
@@ -307,24 +314,25 @@ class Aggregates:
     versions_differ: int = 0
 
 
-def aggregates(rows: list[PortfolioRow]) -> Aggregates:
-    verdicts = Counter(row.latest.verdict for row in rows)
-    blocking = Counter(gate for row in rows for gate in GATES if row.latest.blocks(gate))
-    pairs = [
-        row.score_change
-        for row in rows
-        if row.compared
-        and row.baseline.milestone == Submission.Milestone.BASELINE
-        and row.latest.milestone == Submission.Milestone.ENDLINE
-    ]
-    changes = [change for change in pairs if change is not None]
+def aggregates(user: User, filters: Filters = Filters()) -> Aggregates:
+    """The number of rows the filters select, their verdicts, blocking gates and progress
+    (1 query)."""
+    sql, params = _query(user, filters, TOTALS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        n, *counts = cursor.fetchone()
+    verdicts, counts = counts[: len(VERDICTS)], counts[len(VERDICTS) :]
+    gates, (progress_n, progress_change, versions_differ) = (
+        counts[: len(GATES)],
+        counts[len(GATES) :],
+    )
     return Aggregates(
-        n=len(rows),
-        verdicts={v: verdicts.get(v, 0) for v in VERDICTS},
-        gates_blocking={g: blocking.get(g, 0) for g in GATES},
-        progress_n=len(pairs),
-        progress_change=sum(changes) / len(changes) if changes else None,
-        versions_differ=sum(row.versions_differ for row in rows if row.compared),
+        n=n,
+        verdicts=dict(zip(VERDICTS, verdicts, strict=True)),
+        gates_blocking=dict(zip(GATES, gates, strict=True)),
+        progress_n=progress_n,
+        progress_change=None if progress_change is None else float(progress_change),
+        versions_differ=versions_differ,
     )
 
 

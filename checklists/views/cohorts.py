@@ -37,7 +37,6 @@ from ..selectors.portfolio import (
     aggregates,
     portfolio_charts,
     portfolio_rows,
-    with_sections,
 )
 from ..selectors.sharing import (
     cohort_progress,
@@ -144,8 +143,9 @@ def cohort_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from .. import reports
 
     cohort = get_cohort_for(request.user, pk, Can.VIEW)
-    rows = with_sections(portfolio_rows(request.user, Filters(cohort=cohort.pk)))
-    totals = aggregates(rows)
+    filters = Filters(cohort=cohort.pk)
+    rows = portfolio_rows(request.user, filters)
+    totals = aggregates(request.user, filters)
     body = reports.cohort_report_pdf(
         cohort, rows=rows_of(rows), totals=totals, charts=portfolio_charts(totals)
     )

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .. import services
-from ..access import Can, get_project_for, organisations_where
+from ..access import Can, get_project_for, organisations_where, role_capabilities
 from ..downloads import private_download
 from ..forms.projects import OrganisationForm, ProjectDeleteForm, ProjectForm
 from ..forms.sharing import PortfolioFilterForm
@@ -24,9 +24,8 @@ from ..selectors.portfolio import (
     aggregates,
     portfolio_charts,
     portfolio_rows,
-    with_sections,
 )
-from ..selectors.sharing import cohorts_of, milestones_due, waiting_for
+from ..selectors.sharing import cohort_choices, milestones_due, waiting_for
 
 
 @login_required
@@ -45,16 +44,15 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 
 def _portfolio(request: HttpRequest):
-    """The filters asked for, the rows they select, and the cohorts to choose from."""
-    cohorts = cohorts_of(request.user)
-    form = PortfolioFilterForm(request.GET or None, cohorts=cohorts)
+    """The filters asked for and whether they are valid."""
+    form = PortfolioFilterForm(request.GET or None, cohorts=cohort_choices(request.user))
     valid = form.is_valid() if request.GET else True
     filters = (
         Filters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
         if request.GET and valid
         else Filters()
     )
-    return form, valid, cohorts, portfolio_rows(request.user, filters)
+    return form, valid, filters
 
 
 @login_required
@@ -62,8 +60,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     """Every project shared with the user's organisations, one row each with its latest
     submission, its progress since the baseline and its review; filters, charts, and the offers
     waiting for an answer."""
-    form, valid, cohorts, rows = _portfolio(request)
-    totals = aggregates(rows)
+    form, valid, filters = _portfolio(request)
+    totals = aggregates(request.user, filters)
     verdict_chart, gate_chart = portfolio_charts(totals)
     try:
         page_number = max(1, int(request.GET.get("page", 1)))
@@ -72,11 +70,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     pages = max(1, -(-totals.n // PAGE_SIZE))
     page_number = min(page_number, pages)
     start = (page_number - 1) * PAGE_SIZE
-    on_page = rows_of(with_sections(rows[start : start + PAGE_SIZE]))
+    on_page = rows_of(portfolio_rows(request.user, filters, start, start + PAGE_SIZE))
+    memberships = dashboard_memberships(request.user)
     funders = [
-        m.organisation
-        for m in dashboard_memberships(request.user)
-        if m.organisation.kind == Organisation.Kind.FUNDER
+        m.organisation for m in memberships if m.organisation.kind == Organisation.Kind.FUNDER
     ]
     query = request.GET.copy()
     query.pop("page", None)
@@ -85,7 +82,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "checklists/portfolio.html",
         {
             "funder_names": ", ".join(organisation.name for organisation in funders),
-            "can_create_project": organisations_where(request.user, Can.CREATE_PROJECT).exists(),
+            "can_create_project": any(
+                Can.CREATE_PROJECT in role_capabilities(m.role) for m in memberships
+            ),
             "form": form,
             "filtered": bool(request.GET.keys() - {"page"}),
             "rows": on_page,
@@ -97,7 +96,6 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "pages": pages,
             "query": query.urlencode(),
             "offers": waiting_for(request.user)[0],
-            "cohorts": cohorts,
         },
         status=200 if valid else 400,
     )
@@ -106,10 +104,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 @login_required
 def portfolio_csv(request: HttpRequest) -> HttpResponse:
     """The portfolio's rows under the same filters, every page of them."""
-    _form, valid, _cohorts, rows = _portfolio(request)
+    _form, valid, filters = _portfolio(request)
     if not valid:
         return HttpResponseBadRequest(_("These filters are not valid."))
-    body = rows_csv(with_sections(rows)).encode("utf-8-sig")
+    body = rows_csv(portfolio_rows(request.user, filters)).encode("utf-8-sig")
     return private_download(
         body, content_type="text/csv; charset=utf-8", filename="westcheck-portfolio.csv"
     )
