@@ -1,5 +1,6 @@
 """Comment threads on a shared submission: per share and question, so that a funder never sees
-another's; either side resolves and reopens; an edit keeps the replaced text in the trail.
+another's; either side resolves and reopens; an edit keeps the replaced text in the trail; a
+deleted comment leaves a line in its thread and its text nowhere.
 
 The world is test_sharing.py's: Threadline Apparel shares its baseline with Open Voices Fund,
 sections 3 and 7, as reviewer. Olivia owns Threadline, Edith edits there, Victor views. Rex,
@@ -214,6 +215,62 @@ def test_an_edit_keeps_the_old_text_in_the_trail_and_only_the_author_edits(
     assert "edited" in client_for(owner).get(owner_url(share, baseline)).content.decode()
 
 
+def test_the_author_deletes_a_comment_and_its_text_is_gone(share, rex, fatima, owner, baseline):
+    as_rex = client_for(rex)
+    as_rex.post(recipient_url(share), add(body="Who answers at nite?"))
+    comment = Comment.objects.get()
+    as_rex.post(
+        recipient_url(share),
+        {"action": "edit", "comment": comment.pk, "body": "Who answers at night?"},
+    )
+    as_rex.post(recipient_url(share), add(body="And on Sundays?"))
+    delete = {"action": "delete", "comment": comment.pk}
+
+    as_fatima, as_owner = client_for(fatima), client_for(owner)
+    before = database_state()
+    # Neither the fund's owner nor Threadline's wrote it.
+    assert as_fatima.post(recipient_url(share), delete).status_code == 403
+    assert as_owner.post(owner_url(share, baseline), delete).status_code == 403
+    assert database_state() == before
+
+    response = as_rex.post(recipient_url(share), delete)
+    assert response.status_code == 302
+    assert response["Location"].endswith("#t-3.1")
+    comment.refresh_from_db()
+    assert (comment.body, comment.deleted_at is not None) == ("", True)
+    event = AuditEvent.objects.get(kind="comment.deleted")
+    assert event.data == {
+        "share": share.pk,
+        "with": share.recipient.name,
+        "question": "3.1",
+        "comment": comment.pk,
+        "side": "recipient",
+    }
+    for page in (as_rex.get(recipient_url(share)), as_owner.get(owner_url(share, baseline))):
+        html = page.content.decode()
+        assert "Who answers at night?" not in html
+        assert "Comment deleted by its author" in html
+        assert "And on Sundays?" in html  # the reply after it stays
+    # Deleted is final: it can be neither changed nor deleted again.
+    before = database_state()
+    for data in (delete, {"action": "edit", "comment": comment.pk, "body": "Back"}):
+        response = as_rex.post(recipient_url(share), data)
+        assert response.status_code == 400
+        assert "This comment is deleted." in response.content.decode()
+    assert database_state() == before
+
+
+def test_no_comment_is_deleted_once_the_share_has_ended(share, rex, owner):
+    as_rex = client_for(rex)
+    as_rex.post(recipient_url(share), add())
+    comment = Comment.objects.get()
+    sharing_services.share_end(share=share, user=owner, site=SITE)
+    before = database_state()
+    response = as_rex.post(recipient_url(share), {"action": "delete", "comment": comment.pk})
+    assert response.status_code == 404  # an ended share is gone for its recipient
+    assert database_state() == before
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
@@ -223,7 +280,11 @@ def test_an_edit_keeps_the_old_text_in_the_trail_and_only_the_author_edits(
         (add(body="   "), "Write a comment."),
         ({"action": "resolve", "question": "3.2"}, "Choose a comment or a thread"),
         ({"action": "edit", "comment": "abc", "body": "x"}, "Choose a comment or a thread"),
-        ({"action": "publish", "question": "3.1"}, "Choose to add, change, resolve or reopen."),
+        ({"action": "delete", "comment": "abc"}, "Choose a comment or a thread"),
+        (
+            {"action": "publish", "question": "3.1"},
+            "Choose to add, change, delete, resolve or reopen.",
+        ),
     ],
 )
 def test_a_tampered_comment_changes_nothing(share, rex, owner, baseline, data, error):
@@ -244,10 +305,11 @@ def test_a_comment_in_another_shares_thread_cannot_be_edited_through_this_one(
     theirs = Comment.objects.get()
     as_rex = client_for(rex)
     before = database_state()
-    response = as_rex.post(
-        recipient_url(share), {"action": "edit", "comment": theirs.pk, "body": "Mine now."}
-    )
-    assert response.status_code == 400
+    for data in (
+        {"action": "edit", "comment": theirs.pk, "body": "Mine now."},
+        {"action": "delete", "comment": theirs.pk},
+    ):
+        assert as_rex.post(recipient_url(share), data).status_code == 400
     assert database_state() == before
 
 

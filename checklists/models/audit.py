@@ -61,6 +61,7 @@ class AuditEvent(models.Model):
         REVIEW_ACCEPTED = "review.accepted", _("Submission accepted by a reviewer")
         COMMENT_ADDED = "comment.added", _("Comment added")
         COMMENT_EDITED = "comment.edited", _("Comment edited")
+        COMMENT_DELETED = "comment.deleted", _("Comment deleted")
         THREAD_RESOLVED = "comment.resolved", _("Comment thread resolved")
         THREAD_REOPENED = "comment.reopened", _("Comment thread reopened")
 

@@ -150,9 +150,12 @@ class Comment(models.Model):
     # Kept when the account is deleted.
     author_name = models.CharField(_("author"), max_length=300)
     author_side = models.CharField(_("side"), max_length=16, choices=Side)
-    body = models.TextField(_("comment"), max_length=COMMENT_LENGTH)
+    # Emptied when its author deletes the comment: the thread keeps a line in its place, so that
+    # the replies after it keep their sense.
+    body = models.TextField(_("comment"), max_length=COMMENT_LENGTH, blank=True)
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("comment")
@@ -162,6 +165,14 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(author_side__in=["owner", "recipient"]),
                 name="comment_side_is_known",
+            ),
+            # A comment has its text until it is deleted, and none after.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(deleted_at__isnull=True) & ~models.Q(body="")
+                    | models.Q(deleted_at__isnull=False, body="")
+                ),
+                name="comment_text_until_deleted",
             ),
         ]
 

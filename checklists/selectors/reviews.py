@@ -24,7 +24,7 @@ def commentable_keys(page) -> set[str]:
 
 def threads_of(share: Share, user) -> dict[str, CommentThread]:
     """The share's threads by question, each with `shown`, its comments oldest first, each
-    comment with `editable` (its author is the user) (1 query)."""
+    comment with `editable` (its author is the user, and it is not deleted) (1 query)."""
     threads: dict[str, CommentThread] = {}
     comments = (
         Comment.objects.filter(thread__share=share.pk)
@@ -36,7 +36,11 @@ def threads_of(share: Share, user) -> dict[str, CommentThread]:
         if not hasattr(thread, "shown"):
             thread.shown = []
         comment.thread = thread
-        comment.editable = comment.author_id is not None and comment.author_id == user.pk
+        comment.editable = (
+            comment.author_id is not None
+            and comment.author_id == user.pk
+            and comment.deleted_at is None
+        )
         thread.shown.append(comment)
     return threads
 

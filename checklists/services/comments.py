@@ -1,10 +1,12 @@
-"""Comment threads on a shared submission: adding, editing, resolving and reopening.
+"""Comment threads on a shared submission: adding, editing, deleting, resolving and reopening.
 
 A thread is a share's and a question's, so a conversation is between the owner organisation
 and that one recipient. Comments are allowed on the questions whose answers the share shows
 (the rule for review marks: selectors.reviews.reviewable_keys), and only while the share is
 live. Each write is an audit event of the owner organisation; an edit keeps the text it
-replaced in its event. A new comment is e-mailed to the other side's owners.
+replaced in its event. Deleting a comment empties it, and its event holds no text: the thread
+keeps a line saying who deleted what and when. A new comment is e-mailed to the other side's
+owners.
 """
 
 from __future__ import annotations
@@ -123,15 +125,24 @@ def comment_add(
     return comment
 
 
-@transaction.atomic
-def comment_edit(*, comment: Comment, share: Share, body: str, user: User) -> Comment:
-    """Change one's own comment; the audit event keeps the text it replaces."""
+def _locked_own(comment: Comment, share: Share, user: User) -> Comment:
+    """The comment, locked, if it is the user's own, in this share's threads, and not deleted,
+    while the share is live."""
     comment = Comment.objects.select_for_update().select_related("thread").get(pk=comment.pk)
     if comment.thread.share_id != share.pk:
         raise ValidationError(_("This comment is not in this share's threads."))
     if comment.author_id is None or comment.author_id != user.pk:
         raise PermissionDenied(_("Only its author may change a comment."))
     _check_live(share)
+    if comment.deleted_at is not None:
+        raise ValidationError(_("This comment is deleted."))
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, share: Share, body: str, user: User) -> Comment:
+    """Change one's own comment; the audit event keeps the text it replaces."""
+    comment = _locked_own(comment, share, user)
     body = _clean_body(body)
     if body == comment.body:
         return comment
@@ -149,6 +160,27 @@ def comment_edit(*, comment: Comment, share: Share, body: str, user: User) -> Co
             "side": comment.author_side,
             "before": before,
             "after": body,
+        },
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, share: Share, user: User) -> Comment:
+    """Delete one's own comment: its text is gone, from the thread and from the event that
+    records the deletion; a line in the thread says it was there."""
+    comment = _locked_own(comment, share, user)
+    comment.body, comment.deleted_at = "", timezone.now()
+    comment.full_clean()
+    comment.save(update_fields=["body", "deleted_at"])
+    _record(
+        Kind.COMMENT_DELETED,
+        share,
+        user,
+        {
+            "question": comment.thread.question_key,
+            "comment": comment.pk,
+            "side": comment.author_side,
         },
     )
     return comment

@@ -1,5 +1,5 @@
 """Comment threads of a share: the recipient's page and the owner organisation's page, with the
-same forms (add, edit, resolve, reopen), each posting to its own page."""
+same forms (add, edit, delete, resolve, reopen), each posting to its own page."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def act(request: HttpRequest, share: Share, commentable: set[str], side: str) ->
             site=site_of(request),
         )
         return _("Your comment is added."), key
-    if action == "edit":
+    if action in ("edit", "delete"):
         comment = (
             Comment.objects.filter(pk=_posted_pk(post.get("comment")), thread__share=share.pk)
             .select_related("thread")
@@ -56,6 +56,9 @@ def act(request: HttpRequest, share: Share, commentable: set[str], side: str) ->
         )
         if comment is None:
             raise ValidationError(_("Choose a comment or a thread of this share."))
+        if action == "delete":
+            comment_services.comment_delete(comment=comment, share=share, user=user)
+            return _("Your comment is deleted."), comment.thread.question_key
         comment_services.comment_edit(
             comment=comment, share=share, body=post.get("body", ""), user=user
         )
@@ -72,7 +75,7 @@ def act(request: HttpRequest, share: Share, commentable: set[str], side: str) ->
         change(thread=thread, share=share, side=side, user=user)
         done = _("Thread resolved.") if action == "resolve" else _("Thread reopened.")
         return done, key
-    raise ValidationError(_("Choose to add, change, resolve or reopen."))
+    raise ValidationError(_("Choose to add, change, delete, resolve or reopen."))
 
 
 def _page(request, template_context: dict, share: Share, page, status: int = 200, errors=()):
