@@ -423,6 +423,9 @@ def test_action_inputs_are_the_markup_of_djangos_own_widgets(data, initial):
         for cell in drawn.split('<div class="col-md-4">')[1:]
     ]
     assert shown == [[escape(error) for error in field.errors] for field in form]
+    # An input marked invalid is described by its errors: the id it names is there.
+    for described in re.findall(r'aria-describedby="([^"]+)"', drawn):
+        assert f'id="{described}"' in drawn
 
 
 def test_the_team_plans_actions_after_submitting_but_answers_stay_locked(client, owner, gappy):

@@ -112,6 +112,8 @@ def action_inputs_html(prefix: str, values: dict, errors, texts: list[dict]) -> 
                 f"{shown}{attributes}>"
             )
         feedback = "".join(f'<p class="invalid-feedback d-block">{escape(m)}</p>' for m in messages)
+        if feedback:  # what the input's aria-describedby names
+            feedback = f'<div id="{field_id}_error">{feedback}</div>'
         cells.append(
             '\n    <div class="col-md-4">\n'
             f'      <label class="form-label small" for="{field_id}">{field["label"]}</label>\n'
