@@ -33,7 +33,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", public.logout_page, name="logout"),
-    # Before Django's own, which it replaces: a reset also lifts a log-in lock-out.
+    # Before Django's own, which they replace: a reset's e-mails are limited, and a reset
+    # also lifts a log-in lock-out.
+    path("accounts/password_reset/", public.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/reset/<uidb64>/<token>/",
         public.PasswordResetConfirmView.as_view(),

@@ -3,6 +3,7 @@
 from .audit import AuditErasure, AuditEvent
 from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
+from .limits import MailAttempt
 from .notices import Notice
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
@@ -23,6 +24,7 @@ __all__ = [
     "Comment",
     "CommentThread",
     "Invitation",
+    "MailAttempt",
     "Membership",
     "Notice",
     "Organisation",

@@ -14,9 +14,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from westcheck.client_ip import client_ip
+
 from .. import services
 from ..forms.accounts import EmailChangeForm, NameForm, SignupFinishForm, SignupForm
 from ..links import site_of
+from ..services import limits
 from ..services.accounts import LinkProblem, link_days
 
 SIGNUP_EMAIL = "signup_email"  # the session key: the address the last sign-up was sent to
@@ -44,12 +47,22 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
     else:
         form = SignupForm(initial={"email": request.GET.get("email", "")[:254]})
+    status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        services.signup_request(email=email, site=site_of(request), next_url=next_url)
-        request.session[SIGNUP_EMAIL] = email
-        return redirect("signup-sent")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+        limit = limits.mail_attempt(purpose="signup", address=email, ip=client_ip(request))
+        if limit is limits.Limit.NETWORK:
+            form.add_error(None, limits.network_message())
+            status = 429
+        else:
+            # Over the address's limit, the same answer and no e-mail (see services.limits).
+            if limit is limits.Limit.NONE:
+                services.signup_request(email=email, site=site_of(request), next_url=next_url)
+            request.session[SIGNUP_EMAIL] = email
+            return redirect("signup-sent")
+    return render(
+        request, "registration/signup.html", {"form": form, "next": next_url}, status=status
+    )
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:

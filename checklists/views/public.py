@@ -5,7 +5,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import (
     BadRequest,
@@ -14,12 +14,14 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from westcheck.client_ip import client_ip
 
 from ..access import Can, get_checklist_version, grant_capabilities, role_capabilities
 from ..accounts import normalise_email
@@ -29,6 +31,7 @@ from ..models import ChecklistVersion
 from ..selectors import dashboard_contents
 from ..selectors.sharing import waiting_for
 from ..selectors.teams import invitations_for
+from ..services import limits
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -73,6 +76,22 @@ def logout_page(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("checklists:home")
     return render(request, "registration/logout_confirm.html")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with the limits on e-mails asked for without signing in (services.limits)."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        limit = limits.mail_attempt(
+            purpose="password_reset", address=form.cleaned_data["email"], ip=client_ip(self.request)
+        )
+        if limit is limits.Limit.NETWORK:
+            form.add_error(None, limits.network_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if limit is limits.Limit.ADDRESS:
+            # The page that follows a sent link, with no link sent.
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
