@@ -240,7 +240,10 @@ def rows_html(rows: list[Row]) -> SafeString:
 
     def ago(days: int | None) -> str:
         if days not in ago_text:
-            phrase = ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days}
+            if days <= 0:  # submitted within the last 24 hours
+                phrase = _("today")
+            else:
+                phrase = ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days}
             ago_text[days] = ", " + e(phrase)
         return ago_text[days]
 

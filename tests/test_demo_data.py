@@ -162,3 +162,15 @@ def test_the_funders_portfolio_shows_a_cohort_grantees_progress(client):
     assert "Worker Voice Fund 2027" in portfolio
     assert "From submission 1 (baseline)" in portfolio
     assert "over the 1 grantee with both" in portfolio
+
+
+def test_the_funder_and_the_grantee_talk_in_comment_threads(client):
+    seed_demo()
+    shared = Share.objects.get(
+        status=Share.Status.ACTIVE, project__organisation__name="Northwind Apparel"
+    )
+    log_in(client, "fatima@westcheck.example", DEMO_PASSWORD)
+    threads = client.get(reverse("checklists:shared-comments", args=[shared.pk])).text
+    assert "How is consent recorded when a worker calls rather than writes?" in threads
+    assert "The operator reads the consent script" in threads
+    assert "resolved by Fatima Haddad" in threads

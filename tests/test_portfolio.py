@@ -98,6 +98,7 @@ def test_one_row_per_project_with_its_latest_submission_and_progress(hotline, su
     assert rows(as_fatima) == ["Dhaka garment hotline", "=SMS survey"]
     hotline_row = html[html.index("Dhaka garment hotline") : html.index("=SMS survey")]
     assert "Submission 2 (endline)" in hotline_row
+    assert ", today</td>" in hotline_row  # submitted just now: not "0 days ago"
     assert "From submission 1 (baseline):" in hotline_row
     assert "Not ready → Ready" in hotline_row
     assert "Remedy: Blocking → Met" in hotline_row

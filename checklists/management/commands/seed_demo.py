@@ -12,6 +12,7 @@ from checklists.models import (
     Assessment,
     ChecklistVersion,
     Cohort,
+    Comment,
     Membership,
     Organisation,
     Project,
@@ -20,7 +21,9 @@ from checklists.models import (
     Submission,
     User,
 )
-from checklists.services import reviews, sharing
+from checklists.selectors.reviews import commentable_keys
+from checklists.selectors.sharing import shared_page
+from checklists.services import comments, reviews, sharing
 
 DEMO_PASSWORD = "westcheck-demo"
 DEMO_ACCOUNTS = [
@@ -223,6 +226,7 @@ class Command(BaseCommand):
             if accept:
                 share = sharing.share_accept(share=share, organisation=fund, user=fatima, site=SITE)
                 self._review(share, fatima)
+                self._comments(share, fatima, dana)
             created += 1
         return created
 
@@ -315,6 +319,49 @@ class Command(BaseCommand):
             note="Please close the emergency gap before the pilot's second month.",
             user=fatima,
             site=SITE,
+        )
+
+    def _comments(self, share, fatima, dana) -> None:
+        """A conversation on two questions: one still open, one resolved."""
+        page = shared_page(share.submission, share.project, share.detail, share.sections)
+        shown = commentable_keys(page)
+
+        def say(key, body, user, side):
+            comments.comment_add(
+                share=share,
+                question_key=key,
+                body=body,
+                commentable=shown,
+                side=side,
+                user=user,
+                site=SITE,
+            )
+
+        say(
+            "7.2",
+            "How is consent recorded when a worker calls rather than writes?",
+            fatima,
+            Comment.Side.RECIPIENT,
+        )
+        say(
+            "7.2",
+            "The operator reads the consent script at the start of each call and notes the "
+            "answer in the case file; we are adding it to the SMS flow too.",
+            dana,
+            Comment.Side.OWNER,
+        )
+        say("6.1", "Who can read the case files?", fatima, Comment.Side.RECIPIENT)
+        say(
+            "6.1",
+            "Two caseworkers at the rights centre; the brand sees monthly totals only.",
+            dana,
+            Comment.Side.OWNER,
+        )
+        comments.thread_resolve(
+            thread=share.threads.get(question_key="6.1"),
+            share=share,
+            side=Comment.Side.RECIPIENT,
+            user=fatima,
         )
 
     def _project(self, organisation, user, name, **fields) -> Project:
