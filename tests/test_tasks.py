@@ -212,6 +212,41 @@ def test_a_server_that_stays_down_fails_the_task_after_the_last_attempt(queued_m
     assert str(tasks[-1].id) in records[-1].getMessage()
 
 
+class RefusingServer(BaseEmailBackend):
+    """A mail server that refuses the recipient: for good (550) or for now (450)."""
+
+    code = 550
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused(
+            {"nobody@ngo.example": (RefusingServer.code, b"5.1.1 No such user")}
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recipient_refused_for_good_is_not_tried_again(queued_mail, caplog):
+    queued_mail.EMAIL_DELIVERY_BACKEND = "tests.test_tasks.RefusingServer"
+    RefusingServer.code = 550
+    EmailMessage("Invitation", "Join us.", to=["nobody@ngo.example"]).send()
+    run_worker()
+    let_retries_fall_due()
+    run_worker()
+    tasks = mail_tasks()
+    assert [task.status for task in tasks] == ["FAILED"]
+    assert tasks[0].exception_class_path == "smtplib.SMTPRecipientsRefused"
+    (record,) = [r for r in caplog.records if r.name == "westcheck.mail"]
+    assert "refused for good" in record.getMessage()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recipient_refused_for_now_is_tried_again(queued_mail):
+    queued_mail.EMAIL_DELIVERY_BACKEND = "tests.test_tasks.RefusingServer"
+    RefusingServer.code = 450  # mailbox busy: a temporary refusal
+    EmailMessage("Invitation", "Join us.", to=["nobody@ngo.example"]).send()
+    run_worker()
+    assert [task.status for task in mail_tasks()] == ["SUCCESSFUL", "READY"]
+
+
 class Abandoned(Exception):
     pass
 

@@ -7,6 +7,7 @@ A page never waits for the mail server, and a server that is down delays mail wi
 """
 
 import logging
+import smtplib
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -75,6 +76,22 @@ def describe(data: dict[str, Any]) -> str:
     return f"{data['subject']!r} to {', '.join(data['to'] + data['cc'] + data['bcc'])}"
 
 
+def refused_for_good(error: OSError) -> bool:
+    """Whether the server refused this message in a way that trying again cannot change: every
+    recipient refused with a permanent (5xx) code, or the message itself refused with one.
+
+    A refused log-in or sender address is a fault of the site's settings, which someone may
+    fix within the hour the retries span: those are tried again like any other failure.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(
+            code >= 500 for code, _reply in error.recipients.values()
+        )
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
 @task(takes_context=True)
 def send_email(context: TaskContext, message: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
     """Deliver one queued message; when the server fails, queue the next attempt for later."""
@@ -85,6 +102,14 @@ def send_email(context: TaskContext, message: dict[str, Any], attempt: int = 1) 
     except OSError as error:
         # smtplib's errors, refused connections and time-outs are all OSErrors: worth trying
         # again. Anything else is a fault in the message or the code, and fails the task at once.
+        if refused_for_good(error):
+            logger.error(
+                "E-mail %s refused for good by the mail server, not tried again (task %s): %r",
+                describe(message),
+                context.task_result.id,
+                error,
+            )
+            raise
         if attempt >= attempts:
             # Raising marks this task failed; its arguments still hold the message.
             logger.error(
