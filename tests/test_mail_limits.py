@@ -62,7 +62,8 @@ def test_the_counts_keep_no_address_and_forget_after_an_hour(client):
         ask(client, SIGNUP, "ana@ngo.example")
     assert len(sent_mail()) == limits.PER_ADDRESS
     keys = " ".join(MailAttempt.objects.values_list("key", flat=True))
-    assert "ana" not in keys and "203.0.113" not in keys
+    assert "ana" not in keys
+    assert "203.0.113" not in keys
     MailAttempt.objects.update(at=MailAttempt.objects.first().at - timedelta(hours=1, seconds=1))
     ask(client, SIGNUP, "ana@ngo.example")
     assert len(sent_mail()) == limits.PER_ADDRESS + 1
