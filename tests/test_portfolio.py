@@ -264,4 +264,4 @@ def test_the_portfolio_costs_the_same_for_one_project_or_many(
     assert "Verdicts (n = 5)" in html
 
 
-QUERIES_PORTFOLIO = 7
+QUERIES_PORTFOLIO = 6

@@ -12,8 +12,8 @@ organisations more than once) with:
 
 The database does the work: the latest submission is joined to each share by the unique
 (project, number) index, and filtering, sorting, counting and paging all happen in SQL. A page
-costs two queries whatever the number of grantees: one for the totals and charts, one for the
-fifty rows shown. Everything here is at summary detail, which every share shows: a portfolio
+costs one query whatever the number of grantees: the totals and charts over every row the filters
+select, and the fifty rows shown. Everything here is at summary detail, which every share shows: a portfolio
 never shows more than the least detailed share could.
 """
 
@@ -146,6 +146,44 @@ WHERE s.id IN (
     WHERE chosen.place = 1
 )
 """  # noqa: S608 (table names and constants only: every value is a parameter)
+# What the totals and the sort need of every selected row, named so that both read them from
+# the `selected` rows as x.
+NARROW = """
+s.id AS share, l.id AS latest, b.id AS baseline, LOWER(o.name) AS organisation_key,
+LOWER(p.name) AS project_key, l.verdict AS verdict, l.gates AS gates, l.score AS score,
+b.score AS baseline_score, l.milestone AS milestone, b.milestone AS baseline_milestone,
+l.checklist_id AS checklist, b.checklist_id AS baseline_checklist, l.submitted_at AS submitted_at
+"""
+COMPARED = "x.latest <> x.baseline"
+PAIR = (
+    f"{COMPARED} AND x.baseline_milestone = '{Submission.Milestone.BASELINE}' "
+    f"AND x.milestone = '{Submission.Milestone.ENDLINE}'"
+)
+TOTALS = [
+    "COUNT(x.share)",
+    *(f"COUNT(CASE WHEN x.verdict = '{v}' THEN 1 END)" for v in VERDICTS),
+    *(f"COUNT(CASE WHEN x.gates LIKE '%%{g}:blocking%%' THEN 1 END)" for g in GATES),
+    f"COUNT(CASE WHEN {PAIR} THEN 1 END)",
+    f"AVG(CASE WHEN {PAIR} THEN x.score - x.baseline_score END)",
+    f"COUNT(CASE WHEN {COMPARED} AND x.checklist <> x.baseline_checklist THEN 1 END)",
+]
+NAMES = "x.organisation_key, x.project_key, x.share"
+CHANGE = f"CASE WHEN {COMPARED} THEN x.score - x.baseline_score END"  # as PortfolioRow.score_change
+VERDICT_RANK = (
+    "CASE x.verdict "
+    + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS))
+    + " ELSE 9 END"
+)
+ORDER = {
+    "organisation": NAMES,
+    "verdict": f"{VERDICT_RANK}, x.score ASC NULLS FIRST, {NAMES}",
+    "score": f"x.score ASC NULLS LAST, {NAMES}",
+    "-score": f"x.score DESC NULLS LAST, {NAMES}",
+    "change": f"{CHANGE} ASC NULLS LAST, {NAMES}",
+    "-change": f"{CHANGE} DESC NULLS LAST, {NAMES}",
+    "oldest": f"x.submitted_at ASC, {NAMES}",
+    "newest": f"x.submitted_at DESC, {NAMES}",
+}
 REVIEW = (
     f"(SELECT r.status FROM {ReviewRound._meta.db_table} r "  # noqa: S608
     "WHERE r.share_id = s.id AND r.submission_id = l.id)"
@@ -154,6 +192,7 @@ SECTIONS = {
     "postgresql": "l.summary -> 'sections'",
     "sqlite": "json_extract(l.summary, '$.sections')",
 }
+# What a row shows, read only for the rows of the page.
 COLUMNS = f"""
 s.id, s.project_id, p.name, o.name, s.cohort_id, c.name, p.countries, p.stage, s.detail,
 s.role, s.expires_at, {REVIEW},
@@ -161,35 +200,31 @@ l.id, l.number, l.milestone, l.submitted_at, l.checklist_id, l.verdict, l.score,
 %(sections)s,
 b.id, b.number, b.milestone, b.checklist_id, b.verdict, b.score, b.gates
 """
-COMPARED = "l.id <> b.id"
-PAIR = f"{COMPARED} AND b.milestone = '{Submission.Milestone.BASELINE}' AND l.milestone = '{Submission.Milestone.ENDLINE}'"
-TOTALS = ", ".join(
-    [
-        "COUNT(*)",
-        *(f"COUNT(CASE WHEN l.verdict = '{v}' THEN 1 END)" for v in VERDICTS),
-        *(f"COUNT(CASE WHEN l.gates LIKE '%%{g}:blocking%%' THEN 1 END)" for g in GATES),
-        f"COUNT(CASE WHEN {PAIR} THEN 1 END)",
-        f"AVG(CASE WHEN {PAIR} THEN l.score - b.score END)",
-        f"COUNT(CASE WHEN {COMPARED} AND l.checklist_id <> b.checklist_id THEN 1 END)",
-    ]
-)
-NAMES = "LOWER(o.name), LOWER(p.name), s.id"
-CHANGE = f"CASE WHEN {COMPARED} THEN l.score - b.score END"  # as PortfolioRow.score_change
-VERDICT_RANK = (
-    "CASE l.verdict "
-    + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(VERDICTS))
-    + " ELSE 9 END"
-)
-ORDER = {
-    "organisation": NAMES,
-    "verdict": f"{VERDICT_RANK}, l.score ASC NULLS FIRST, {NAMES}",
-    "score": f"l.score ASC NULLS LAST, {NAMES}",
-    "-score": f"l.score DESC NULLS LAST, {NAMES}",
-    "change": f"{CHANGE} ASC NULLS LAST, {NAMES}",
-    "-change": f"{CHANGE} DESC NULLS LAST, {NAMES}",
-    "oldest": f"l.submitted_at ASC, {NAMES}",
-    "newest": f"l.submitted_at DESC, {NAMES}",
-}
+
+
+def _page(selected: str, order: str, limit: str, columns: str) -> str:
+    """The totals over every selected row, then the page's rows with what they show.
+
+    One statement: the selected rows are worked out once for both (a common table expression
+    used twice is computed once, on SQLite and PostgreSQL alike), and the costlier columns only
+    for the page. With no row on the page (none selected, or a page past the last) it is one
+    row of totals.
+    """
+    return f"""
+WITH selected AS ({selected}),
+totals AS (SELECT {", ".join(TOTALS)} FROM selected x),
+page AS (SELECT * FROM selected x ORDER BY {order}{limit})
+SELECT totals.*, {columns}
+FROM totals
+LEFT JOIN page x ON TRUE
+LEFT JOIN {Share._meta.db_table} s ON s.id = x.share
+LEFT JOIN {Project._meta.db_table} p ON p.id = s.project_id
+LEFT JOIN {Organisation._meta.db_table} o ON o.id = p.organisation_id
+LEFT JOIN {Cohort._meta.db_table} c ON c.id = s.cohort_id
+LEFT JOIN {Submission._meta.db_table} b ON b.id = x.baseline
+LEFT JOIN {Submission._meta.db_table} l ON l.id = x.latest
+ORDER BY {order}
+"""  # noqa: S608 (table names and constants only: every value is a parameter)
 
 
 def _where(filters: Filters) -> tuple[str, list]:
@@ -229,7 +264,8 @@ def _where(filters: Filters) -> tuple[str, list]:
     return "".join(f"\nAND {condition}" for condition in sql), params
 
 
-def _query(user: User, filters: Filters, select: str, tail: str = "") -> tuple[str, list]:
+def _selected(user: User, filters: Filters) -> tuple[str, list]:
+    """The rows the filters select, with the NARROW columns, as SQL and its parameters."""
     received, received_params = (
         live_shares()
         .filter(recipient__memberships__user=user.pk)
@@ -238,7 +274,7 @@ def _query(user: User, filters: Filters, select: str, tail: str = "") -> tuple[s
         .query.sql_with_params()
     )
     where, where_params = _where(filters)
-    sql = f"SELECT {select} " + FROM % {"received": received} + where + tail
+    sql = f"SELECT {NARROW} " + FROM % {"received": received} + where
     return sql, [*received_params, *where_params]
 
 
@@ -257,51 +293,6 @@ def _json(value) -> dict:
     return value or {}
 
 
-def portfolio_rows(
-    user: User, filters: Filters = Filters(), start: int = 0, stop: int | None = None
-) -> list[PortfolioRow]:
-    """The rows the filters select, sorted, from `start` to `stop` (1 query)."""
-    columns = COLUMNS % {"sections": SECTIONS[connection.vendor]}
-    tail = f"\nORDER BY {ORDER.get(filters.sort, NAMES)}"
-    if stop is not None:
-        tail += f"\nLIMIT {int(stop) - int(start)} OFFSET {int(start)}"
-    sql, params = _query(user, filters, columns, tail)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    rows = []
-    for values in found:
-        (share, project, project_name, organisation, cohort, cohort_name, countries, stage,
-         detail, role, expires_at, review) = values[:12]  # fmt: skip
-        rows.append(
-            PortfolioRow(
-                share_id=share,
-                project_id=project,
-                project_name=project_name,
-                organisation_name=organisation,
-                cohort_id=cohort,
-                cohort_name=cohort_name or "",
-                countries=countries,
-                stage=stage,
-                detail=detail,
-                role=role,
-                expires_at=_moment(expires_at),
-                review=review,
-                latest=Facts(
-                    *values[12:15],
-                    _moment(values[15]),
-                    *values[16:19],
-                    values[19] or "",
-                    _json(values[20]),
-                ),
-                baseline=Facts(
-                    values[21], values[22], values[23], None, *values[24:27], values[27] or ""
-                ),
-            )
-        )
-    return rows
-
-
 @dataclass
 class Aggregates:
     n: int
@@ -314,25 +305,57 @@ class Aggregates:
     versions_differ: int = 0
 
 
-def aggregates(user: User, filters: Filters = Filters()) -> Aggregates:
-    """The number of rows the filters select, their verdicts, blocking gates and progress
-    (1 query)."""
-    sql, params = _query(user, filters, TOTALS)
+def portfolio_page(
+    user: User, filters: Filters = Filters(), start: int = 0, stop: int | None = None
+) -> tuple[Aggregates, list[PortfolioRow]]:
+    """The totals over every row the filters select, and those rows, sorted, from `start` to
+    `stop` (1 query)."""
+    selected, params = _selected(user, filters)
+    limit = "" if stop is None else f"\nLIMIT {max(0, int(stop) - int(start))} OFFSET {int(start)}"
+    order = ORDER.get(filters.sort, NAMES)
+    columns = COLUMNS % {"sections": SECTIONS[connection.vendor]}
+    sql = _page(selected, order, limit, columns)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        n, *counts = cursor.fetchone()
+        found = cursor.fetchall()
+    n, *counts = found[0][: len(TOTALS)]
     verdicts, counts = counts[: len(VERDICTS)], counts[len(VERDICTS) :]
     gates, (progress_n, progress_change, versions_differ) = (
         counts[: len(GATES)],
         counts[len(GATES) :],
     )
-    return Aggregates(
+    totals = Aggregates(
         n=n,
         verdicts=dict(zip(VERDICTS, verdicts, strict=True)),
         gates_blocking=dict(zip(GATES, gates, strict=True)),
         progress_n=progress_n,
         progress_change=None if progress_change is None else float(progress_change),
         versions_differ=versions_differ,
+    )
+    rows = [_row(values[len(TOTALS) :]) for values in found if values[len(TOTALS)]]
+    return totals, rows
+
+
+def _row(values) -> PortfolioRow:
+    (share, project, project_name, organisation, cohort, cohort_name, countries, stage,
+     detail, role, expires_at, review) = values[:12]  # fmt: skip
+    return PortfolioRow(
+        share_id=share,
+        project_id=project,
+        project_name=project_name,
+        organisation_name=organisation,
+        cohort_id=cohort,
+        cohort_name=cohort_name or "",
+        countries=countries,
+        stage=stage,
+        detail=detail,
+        role=role,
+        expires_at=_moment(expires_at),
+        review=review,
+        latest=Facts(
+            *values[12:15], _moment(values[15]), *values[16:19], values[19] or "", _json(values[20])
+        ),
+        baseline=Facts(values[21], values[22], values[23], None, *values[24:27], values[27] or ""),
     )
 
 

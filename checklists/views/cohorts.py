@@ -34,9 +34,8 @@ from ..models import ChecklistVersion, Submission
 from ..portfolio_rows import rows_of
 from ..selectors.portfolio import (
     Filters,
-    aggregates,
     portfolio_charts,
-    portfolio_rows,
+    portfolio_page,
 )
 from ..selectors.sharing import (
     cohort_progress,
@@ -144,8 +143,7 @@ def cohort_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     cohort = get_cohort_for(request.user, pk, Can.VIEW)
     filters = Filters(cohort=cohort.pk)
-    rows = portfolio_rows(request.user, filters)
-    totals = aggregates(request.user, filters)
+    totals, rows = portfolio_page(request.user, filters)
     body = reports.cohort_report_pdf(
         cohort, rows=rows_of(rows), totals=totals, charts=portfolio_charts(totals)
     )

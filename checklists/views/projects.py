@@ -21,9 +21,8 @@ from ..selectors import dashboard_memberships
 from ..selectors.portfolio import (
     PAGE_SIZE,
     Filters,
-    aggregates,
     portfolio_charts,
-    portfolio_rows,
+    portfolio_page,
 )
 from ..selectors.sharing import cohort_choices, milestones_due, waiting_for
 
@@ -61,16 +60,19 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     submission, its progress since the baseline and its review; filters, charts, and the offers
     waiting for an answer."""
     form, valid, filters = _portfolio(request)
-    totals = aggregates(request.user, filters)
-    verdict_chart, gate_chart = portfolio_charts(totals)
     try:
         page_number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page_number = 1
-    pages = max(1, -(-totals.n // PAGE_SIZE))
-    page_number = min(page_number, pages)
     start = (page_number - 1) * PAGE_SIZE
-    on_page = rows_of(portfolio_rows(request.user, filters, start, start + PAGE_SIZE))
+    totals, rows = portfolio_page(request.user, filters, start, start + PAGE_SIZE)
+    pages = max(1, -(-totals.n // PAGE_SIZE))
+    if page_number > pages:  # past the last page, as an old link may be: show the last one
+        page_number = pages
+        start = (page_number - 1) * PAGE_SIZE
+        totals, rows = portfolio_page(request.user, filters, start, start + PAGE_SIZE)
+    verdict_chart, gate_chart = portfolio_charts(totals)
+    on_page = rows_of(rows)
     memberships = dashboard_memberships(request.user)
     funders = [
         m.organisation for m in memberships if m.organisation.kind == Organisation.Kind.FUNDER
@@ -107,7 +109,7 @@ def portfolio_csv(request: HttpRequest) -> HttpResponse:
     _form, valid, filters = _portfolio(request)
     if not valid:
         return HttpResponseBadRequest(_("These filters are not valid."))
-    body = rows_csv(portfolio_rows(request.user, filters)).encode("utf-8-sig")
+    body = rows_csv(portfolio_page(request.user, filters)[1]).encode("utf-8-sig")
     return private_download(
         body, content_type="text/csv; charset=utf-8", filename="westcheck-portfolio.csv"
     )
