@@ -24,11 +24,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models import Case, F, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ..access import live_shares
-from ..models import Cohort, Organisation, Project, ReviewRound, Share, Submission, User
+from ..models import (
+    Cohort,
+    Membership,
+    Organisation,
+    Project,
+    ReviewRound,
+    Share,
+    Submission,
+    User,
+)
 from ..submissions import gates_from_text
 
 GATES = ("remedy", "consent", "privacy")
@@ -107,44 +118,27 @@ class PortfolioRow:
         return str(dict(Share.Detail.choices).get(self.detail, self.detail))
 
 
-def _rank(table: str) -> str:
-    """How much a share shows, as a number to compare."""
-    return (
-        f"(CASE {table}.detail WHEN '{Share.Detail.FULL}' THEN 2 "
-        f"WHEN '{Share.Detail.SECTIONS}' THEN 1 ELSE 0 END)"
-    )
-
-
 def _like(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, in lower case, with its wildcards escaped."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-# The rows' shares: the live ones received by the user's organisations (the subquery %(received)s,
-# compiled from access.live_shares so that liveness has one home), one per project, each joined
-# to its baseline (b: the first submission shared) and to its latest covered submission (l)
-# through the unique (project, number) index.
+# The rows' shares (%(received)s: the live ones received by the user's organisations, one per
+# project, compiled from access.live_shares so that liveness has one home), each joined to its
+# baseline (b: the first submission shared) and to its latest covered submission (l) through the
+# unique (project, number) index.
 FROM = f"""
-FROM {Share._meta.db_table} s
+FROM (%(received)s) s
 JOIN {Project._meta.db_table} p ON p.id = s.project_id
 JOIN {Organisation._meta.db_table} o ON o.id = p.organisation_id
-LEFT JOIN {Cohort._meta.db_table} c ON c.id = s.cohort_id
 JOIN {Submission._meta.db_table} b ON b.id = s.submission_id
 JOIN {Submission._meta.db_table} l ON l.project_id = s.project_id AND l.number = CASE
     WHEN s.follows_later THEN (
         SELECT MAX(x.number) FROM {Submission._meta.db_table} x WHERE x.project_id = s.project_id
     )
     ELSE b.number END
-WHERE s.id IN (
-    SELECT chosen.id FROM (
-        SELECT t.id, ROW_NUMBER() OVER (
-            PARTITION BY t.project_id ORDER BY {_rank("t")} DESC, t.id DESC
-        ) AS place
-        FROM {Share._meta.db_table} t WHERE t.id IN (%(received)s)
-    ) chosen
-    WHERE chosen.place = 1
-)
+WHERE s.place = 1
 """  # noqa: S608 (table names and constants only: every value is a parameter)
 # What the totals and the sort need of every selected row, named so that both read them from
 # the `selected` rows as x.
@@ -264,15 +258,31 @@ def _where(filters: Filters) -> tuple[str, list]:
     return "".join(f"\nAND {condition}" for condition in sql), params
 
 
-def _selected(user: User, filters: Filters) -> tuple[str, list]:
-    """The rows the filters select, with the NARROW columns, as SQL and its parameters."""
-    received, received_params = (
+def _received(user: User) -> tuple[str, list]:
+    """The live shares received by the user's organisations, each with its place among those of
+    its project: 1 for the most detailed (the latest, between equals)."""
+    detail = Case(
+        When(detail=Share.Detail.FULL, then=2),
+        When(detail=Share.Detail.SECTIONS, then=1),
+        default=0,
+    )
+    return (
         live_shares()
-        .filter(recipient__memberships__user=user.pk)
+        .filter(recipient__in=Membership.objects.filter(user=user.pk).values("organisation"))
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=F("project"), order_by=[detail.desc(), F("pk").desc()]
+            )
+        )
         .order_by()
-        .values("pk")
+        .values("id", "project_id", "submission_id", "follows_later", "cohort_id", "place")
         .query.sql_with_params()
     )
+
+
+def _selected(user: User, filters: Filters) -> tuple[str, list]:
+    """The rows the filters select, with the NARROW columns, as SQL and its parameters."""
+    received, received_params = _received(user)
     where, where_params = _where(filters)
     sql = f"SELECT {NARROW} " + FROM % {"received": received} + where
     return sql, [*received_params, *where_params]
