@@ -197,6 +197,16 @@ class PdfFigures:
     partial_context_queries: int = 0
 
 
+def _named(pages: list[Page], names: str) -> list[Page]:
+    """The pages whose name contains one of the comma-separated names, in any case."""
+    needles = [n.strip().lower() for n in names.split(",") if n.strip()]
+    chosen = [page for page in pages if any(n in page.name.lower() for n in needles)]
+    if not chosen:
+        known = ", ".join(page.name for page in pages)
+        raise CommandError(f"No page name contains {names!r}. Pages: {known}")
+    return chosen
+
+
 class Command(BaseCommand):
     help = (
         "Measure page server times against a bare template view, over HTTP to gunicorn (or "
@@ -250,6 +260,12 @@ class Command(BaseCommand):
             help="Profile (cProfile, in-process) the pages whose name contains NAME (or one of "
             "several, comma-separated) instead of timing all pages; --requests requests each.",
         )
+        parser.add_argument(
+            "--pages",
+            metavar="NAME",
+            help="Time only the pages whose name contains NAME (or one of several, "
+            "comma-separated), and the bare view they are compared with.",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["requests"] < 1 or options["warmup"] < 0 or options["assessments"] < 4:
@@ -297,6 +313,8 @@ class Command(BaseCommand):
             phases["seeding"] = time.perf_counter() - mark
             with override_settings(**overrides):
                 pages = build_pages(targets)
+                if options["pages"]:
+                    pages = [pages[0], *_named(pages[1:], options["pages"])]
                 in_process = InProcessClient(targets.member)
                 if options["profile"]:
                     self._profile(pages, in_process, options)
@@ -341,12 +359,7 @@ class Command(BaseCommand):
             )
 
     def _profile(self, pages: list[Page], client: InProcessClient, options: dict) -> None:
-        needles = [n.strip().lower() for n in options["profile"].split(",") if n.strip()]
-        chosen = [page for page in pages if any(n in page.name.lower() for n in needles)]
-        if not chosen:
-            names = ", ".join(page.name for page in pages)
-            raise CommandError(f"No page name contains {options['profile']!r}. Pages: {names}")
-        for page in chosen:
+        for page in _named(pages, options["profile"]):
             for _ in range(options["warmup"]):
                 _attempt(page, client)
             profiler = cProfile.Profile()
