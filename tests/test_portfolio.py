@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from checklists import services
 from checklists.models import Organisation, Share
@@ -265,3 +267,26 @@ def test_the_portfolio_costs_the_same_for_one_project_or_many(
 
 
 QUERIES_PORTFOLIO = 6
+
+
+def test_offers_waiting_for_the_funder_are_listed_above_the_rows(baseline, owner, fatima, fund):
+    """The portfolio lists the offers waiting for the person's answer; requests waiting for
+    them are answered from the dashboard and never listed here."""
+    offer(baseline, owner)
+    tariq = person("tariq@provider.example", "Tariq Provider")
+    provider = services.organisation_create(name="VoiceLink", kind="ngo", owner=tariq)
+    sharing_services.share_request(
+        requester=provider,
+        email=fatima.email,
+        purpose="Due diligence.",
+        detail="summary",
+        sections=[],
+        role="viewer",
+        expires_at=timezone.now() + timedelta(days=30),
+        user=tariq,
+        site=SITE,
+    )
+    html = client_for(fatima).get(reverse("checklists:portfolio")).content.decode()
+    assert "Offers waiting for your answer" in html
+    assert 'Threadline Apparel offers to share "Dhaka garment hotline"' in html
+    assert "VoiceLink" not in html

@@ -443,9 +443,10 @@ class Waiting:
         return str(dict(Share.Role.choices).get(self.role, self.role))
 
 
-def waiting_for(user: User) -> tuple[list[Waiting], list[Waiting]]:
+def waiting_for(user: User, *, requests: bool = True) -> tuple[list[Waiting], list[Waiting]]:
     """The offers and the requests waiting for the user's answer, newest first, in one query:
-    the dashboard asks for both on every visit."""
+    the dashboard asks for both on every visit. Without `requests`, the offers alone (and no
+    requests), as the portfolio shows them."""
     email = normalise_email(user.email)
     now = timezone.now()
 
@@ -468,7 +469,7 @@ def waiting_for(user: User) -> tuple[list[Waiting], list[Waiting]]:
             "created_at",
         )
     )
-    requests = (
+    asked = (
         ShareRequest.objects.filter(
             to_email=email, status=ShareRequest.Status.WAITING, expires_at__gt=now
         )
@@ -485,7 +486,9 @@ def waiting_for(user: User) -> tuple[list[Waiting], list[Waiting]]:
             "created_at",
         )
     )
-    rows = sorted(offers.union(requests, all=True), key=lambda row: row[-1], reverse=True)
+    rows = sorted(
+        offers.union(asked, all=True) if requests else offers, key=lambda row: row[-1], reverse=True
+    )
     found = [Waiting(*row[:-1]) for row in rows]
     return (
         [w for w in found if w.kind == "offer"],

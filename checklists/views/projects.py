@@ -97,7 +97,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "page_number": page_number,
             "pages": pages,
             "query": query.urlencode(),
-            "offers": waiting_for(request.user)[0],
+            "offers": waiting_for(request.user, requests=False)[0],
         },
         status=200 if valid else 400,
     )
