@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Case, F, When, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -261,23 +259,22 @@ def _where(filters: Filters) -> tuple[str, list]:
 def _received(user: User) -> tuple[str, list]:
     """The live shares received by the user's organisations, each with its place among those of
     its project: 1 for the most detailed (the latest, between equals)."""
-    detail = Case(
-        When(detail=Share.Detail.FULL, then=2),
-        When(detail=Share.Detail.SECTIONS, then=1),
-        default=0,
-    )
-    return (
+    live, params = (
         live_shares()
         .filter(recipient__in=Membership.objects.filter(user=user.pk).values("organisation"))
-        .annotate(
-            place=Window(
-                RowNumber(), partition_by=F("project"), order_by=[detail.desc(), F("pk").desc()]
-            )
-        )
         .order_by()
-        .values("id", "project_id", "submission_id", "follows_later", "cohort_id", "place")
+        .values("id", "project_id", "submission_id", "follows_later", "cohort_id", "detail")
         .query.sql_with_params()
     )
+    rank = (
+        f"CASE t.detail WHEN '{Share.Detail.FULL}' THEN 2 "
+        f"WHEN '{Share.Detail.SECTIONS}' THEN 1 ELSE 0 END"
+    )
+    sql = (
+        "SELECT t.*, ROW_NUMBER() OVER ("  # noqa: S608 (constants only)
+        f"PARTITION BY t.project_id ORDER BY {rank} DESC, t.id DESC) AS place FROM ({live}) t"
+    )
+    return sql, params
 
 
 def _selected(user: User, filters: Filters) -> tuple[str, list]:
