@@ -27,6 +27,7 @@ from .models import (
     Assessment,
     ChecklistVersion,
     Cohort,
+    EvidenceFile,
     Invitation,
     Membership,
     Organisation,
@@ -66,6 +67,9 @@ class Can(StrEnum):
     # Writing in a share's comment threads: owners and editors on either side of the share.
     # Not locked by submission: the conversation is about what was submitted.
     COMMENT = "comment"
+    # Evidence files that hold, or may hold, personal data: the organisation's owners and
+    # editors alone, never its viewers, collaborators or any other organisation.
+    VIEW_RESTRICTED_EVIDENCE = "view_restricted_evidence"
 
 
 class Capabilities(frozenset):
@@ -90,6 +94,7 @@ _EDITOR = _MEMBER_VIEWER | {
     Can.CREATE_PROJECT,
     Can.EDIT_PROJECT,
     Can.COMMENT,
+    Can.VIEW_RESTRICTED_EVIDENCE,
 }
 ROLE_CAPABILITIES: dict[str, Capabilities] = {
     # Reviewing is what a recipient does with a share, never with the organisation's own work.
@@ -253,6 +258,23 @@ def get_assessment_for(user: User, pk: int, need: str = Can.VIEW) -> Assessment:
         )
     require(assessment.caps, need, collaborator=collaborator)
     return assessment
+
+
+def get_evidence_for(user: User, pk: int, need: str = Can.VIEW) -> EvidenceFile:
+    """An evidence file, with `evidence.assessment` as get_assessment_for gives it (its caps
+    included), for someone who may do `need` with that assessment. A restricted file is refused
+    (403) to those who may see the assessment but not such files."""
+    evidence = EvidenceFile.objects.filter(pk=pk).first()
+    if evidence is None or not user.is_authenticated:
+        raise Http404
+    evidence.assessment = get_assessment_for(user, evidence.assessment_id, need)
+    if evidence.restricted:
+        require(
+            evidence.assessment.caps,
+            Can.VIEW_RESTRICTED_EVIDENCE,
+            collaborator=evidence.assessment.is_collaborator,
+        )
+    return evidence
 
 
 def get_invitation_for(user: User, pk: int) -> Invitation:

@@ -4,6 +4,7 @@ from .views import (
     activity,
     cohorts,
     comments,
+    evidence,
     projects,
     public,
     reports,
@@ -92,6 +93,13 @@ urlpatterns = [
         "assessments/<int:pk>/activity/", activity.assessment_activity, name="assessment-activity"
     ),
     path("assessments/<int:pk>/review/", walkthrough.assessment_review, name="assessment-review"),
+    path(
+        "assessments/<int:pk>/questions/<str:key>/files/",
+        evidence.answer_evidence,
+        name="answer-evidence",
+    ),
+    path("evidence/<int:pk>/", evidence.evidence_download, name="evidence-download"),
+    path("evidence/<int:pk>/delete/", evidence.evidence_delete, name="evidence-delete"),
     path("assessments/<int:pk>/submit/", walkthrough.assessment_submit, name="assessment-submit"),
     path("assessments/<int:pk>/copy/", walkthrough.assessment_copy, name="assessment-copy"),
     path("assessments/<int:pk>/report/", reports.assessment_report, name="assessment-report"),

@@ -16,6 +16,7 @@ from checklists.models import (
     ChecklistVersion,
     Comment,
     CommentThread,
+    EvidenceFile,
     Invitation,
     Membership,
     Notice,
@@ -32,6 +33,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = BASE_DIR / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def evidence_root(settings, tmp_path_factory):
+    """Each test's evidence files in a folder of its own, never in the project's."""
+    root = tmp_path_factory.mktemp("evidence")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {**settings.STORAGES["evidence"], "OPTIONS": {"location": root}},
+    }
+    return root
 
 
 def pytest_collection_modifyitems(config, items):
@@ -118,6 +130,7 @@ def database_state() -> dict:
         Notice,
         CommentThread,
         Comment,
+        EvidenceFile,
         AuditEvent,
         DBTaskResult,
     ]

@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
@@ -40,6 +41,7 @@ from django.utils import timezone
 from checklists import services
 from checklists.models import Invitation, Membership, Share
 from checklists.services import sharing as sharing_services
+from checklists.services.evidence import evidence_upload
 from tests.conftest import (
     PASSWORD,
     SITE,
@@ -201,6 +203,13 @@ EXPECTED: dict[str, list[Rule]] = {
                                             post=(LOGIN, DONE,  DONE,  403,   DONE,  404,   404))],
     "checklists:assessment-activity":  [Rule(get=(LOGIN, 200,   200,   403,   200,   404,   404))],
     "checklists:assessment-review":    [Rule(get=(LOGIN, 200,   200,   200,   200,   404,   404))],
+    # Evidence files: seen with the answers, added and deleted by those who may edit them.
+    "checklists:answer-evidence":      [Rule(get=(LOGIN, 200,   200,   200,   200,   404,   404),
+                                            post=(LOGIN, DONE,  DONE,  403,   DONE,  404,   404),
+                                            kwargs={"key": "3.1"})],
+    "checklists:evidence-download":    [Rule(get=(LOGIN, 200,   200,   200,   200,   404,   404))],
+    "checklists:evidence-delete":      [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  DONE,  403,   DONE,  404,   404))],
     "checklists:assessment-submit":    [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, DONE,  DONE,  403,   DONE,  404,   404))],
     "checklists:assessment-copy":      [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
@@ -454,9 +463,20 @@ def world(
         site=SITE,
     )
 
+    def evidence(on):
+        return evidence_upload(
+            assessment=on,
+            question_key="3.1",
+            upload=SimpleUploadedFile("Procedure.txt", b"How a grievance is handled."),
+            personal_data="no",
+            retention_until=timezone.localdate() + timedelta(days=30),
+            user=owner,
+        )
+
     here = SimpleNamespace(
         project=project,
         assessment=assessment,
+        evidence=evidence(assessment),
         invitation=_invite(organisation, owner, "partner@ngo.example", project=project),
         collaborator=collaborator,
         submitted=baseline,
@@ -465,6 +485,7 @@ def world(
     there = SimpleNamespace(
         project=other_project,
         assessment=other_assessment,
+        evidence=evidence(other_assessment),
         invitation=_invite(organisation, owner, "auditor@ngo.example", project=other_project),
         collaborator=vera,
         submitted=other_assessment,
@@ -535,6 +556,7 @@ def url_of(name: str, world, place, **fixed) -> str:
         "invitations": "invitation",
         "shared": "share",
         "shares": "offer",
+        "evidence": "evidence",
     }
     kind = kinds.get(route.split("/")[0])
     if route.startswith(("shares/requests/", "portfolio/requests/")):
@@ -548,6 +570,7 @@ def url_of(name: str, world, place, **fixed) -> str:
             # The owner's side of sharing is about the submitted baseline.
             "assessment": (place.submitted if name in SHARING else place.assessment).pk,
             "invitation": world.received.pk,
+            "evidence": place.evidence.pk,
             "share": place.share.pk,
             "offer": world.offer.pk,
             "request": world.asked.pk,
@@ -627,6 +650,11 @@ def posted(name: str, world, place) -> dict:
         },
         "checklists:assessment-section": lambda: section_data(assessment, "1", {"1.1": "planned"}),
         "checklists:assessment-copy": lambda: {"title": ""},
+        "checklists:answer-evidence": lambda: {
+            "file": SimpleUploadedFile("Consent script.txt", b"Read this to every caller."),
+            "personal_data": "no",
+            "retention_until": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
         "checklists:assessment-actions": lambda: {"a3.1-owner": "Mallory", "a3.1-status": "open"},
         # The project has a submitted assessment: its name, typed again.
         "checklists:project-delete": lambda: {"confirm_name": place.project.name},

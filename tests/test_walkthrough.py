@@ -10,15 +10,18 @@ send nothing, like a browser. The test client does not enforce CSRF.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from checklists import catalog, services
 from checklists.access import Can, get_organisation_for
@@ -39,6 +42,7 @@ from checklists.selectors import (
     progress_of,
     section_page_state,
 )
+from checklists.services.evidence import evidence_upload
 from tests.conftest import audit_lock_queries
 
 pytestmark = pytest.mark.django_db
@@ -1502,18 +1506,35 @@ def test_assessment_detail_query_count_does_not_grow_with_answers(
             assert as_owner.get(assessment.get_absolute_url()).status_code == 200
 
 
-def test_section_page_query_count_does_not_grow_with_answers(
-    as_owner, empty_assessment, full_assessment, django_assert_num_queries
+def test_section_page_query_count_does_not_grow_with_answers_or_files(
+    as_owner, owner, empty_assessment, full_assessment, django_assert_num_queries
 ):
     # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and the
     # user's role, 4. remembering the section for "Continue", 5. the answers (their ratings for
-    # the progress, this section's in full). No scores are worked out.
+    # the progress, this section's in full), 6. the section's evidence files. No scores are
+    # worked out.
     catalog.checklist_version(empty_assessment.checklist_id)
+    keys = [
+        q.key
+        for q in catalog.catalog(full_assessment.checklist).questions
+        if q.key.startswith("6.")
+    ]
+    for key in keys:
+        for n in range(3):
+            evidence_upload(
+                assessment=full_assessment,
+                question_key=key,
+                upload=ContentFile(f"Record {n} of {key}".encode(), name=f"record-{n}.txt"),
+                personal_data="no",
+                retention_until=timezone.localdate() + timedelta(days=30),
+                user=owner,
+            )
     for assessment in (empty_assessment, full_assessment):
-        with django_assert_num_queries(5):
-            assert as_owner.get(section_url(assessment, "6")).status_code == 200
+        with django_assert_num_queries(6):
+            html = as_owner.get(section_url(assessment, "6")).content.decode()
+    assert html.count("record-2.txt") == len(keys)
     # Coming back to the same section has nothing to remember.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         as_owner.get(section_url(full_assessment, "6"))
 
 

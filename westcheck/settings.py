@@ -271,10 +271,26 @@ STATICFILES_DIRS = [
     # Front-end libraries come from the npm lockfile (package-lock.json).
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# Evidence files are never at a public URL: the app serves each one through the access policy.
+EVIDENCE_ROOT = Path(env_str("EVIDENCE_ROOT", str(BASE_DIR / "evidence")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": EVIDENCE_ROOT,
+            "directory_permissions_mode": 0o700,
+            "file_permissions_mode": 0o600,
+        },
+    },
 }
+# The largest evidence file, and how much all of an organisation's files may take together.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+EVIDENCE_QUOTA_BYTES = env_int("EVIDENCE_QUOTA_BYTES", 1024 * 1024 * 1024)
+# How long a file is kept at most: one that holds, or may hold, personal data, and any other.
+EVIDENCE_RESTRICTED_DAYS = env_int("EVIDENCE_RESTRICTED_DAYS", 90)
+EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 3 * 365)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 

@@ -3,6 +3,7 @@
 from .audit import AuditErasure, AuditEvent
 from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
+from .evidence import EvidenceFile
 from .limits import MailAttempt
 from .notices import Notice
 from .people import Membership, Organisation, User, UserManager
@@ -23,6 +24,7 @@ __all__ = [
     "CohortMilestone",
     "Comment",
     "CommentThread",
+    "EvidenceFile",
     "Invitation",
     "MailAttempt",
     "Membership",

@@ -64,6 +64,9 @@ class AuditEvent(models.Model):
         COMMENT_DELETED = "comment.deleted", _("Comment deleted")
         THREAD_RESOLVED = "comment.resolved", _("Comment thread resolved")
         THREAD_REOPENED = "comment.reopened", _("Comment thread reopened")
+        EVIDENCE_UPLOADED = "evidence.uploaded", _("Evidence file uploaded")
+        EVIDENCE_DOWNLOADED = "evidence.downloaded", _("Evidence file downloaded")
+        EVIDENCE_DELETED = "evidence.deleted", _("Evidence file deleted")
 
     organisation = models.ForeignKey(
         Organisation,

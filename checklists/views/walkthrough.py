@@ -38,6 +38,7 @@ from ..selectors import (
     section_page_state,
     verdict_of,
 )
+from ..selectors.evidence import visible_evidence
 from ..selectors.reviews import notes_for_follow_up
 
 
@@ -177,9 +178,12 @@ def _render_section(request, assessment, info, forms, conflicts=None, status=200
     # A follow-up shows, beside each question, what reviewers asked of the submission it
     # follows up; members only, as they alone see the organisation's shares.
     notes = notes_for_follow_up(assessment) if Can.VIEW_SHARES in assessment.caps else {}
+    files = visible_evidence(assessment, [q.pk for q in section.questions])
     errors = []
     for q in section.questions:
         q.head_html = heads[q.key]
+        q.files = files.get(q.pk, ())
+        q.files_url = url("checklists:answer-evidence", assessment.pk, q.key)
         q.review_notes = notes.get(q.key, ())
         q.conflict = (conflicts or {}).get(q.key)
         q.conflict_rating_label = labels.get(q.conflict.rating, "") if q.conflict else ""

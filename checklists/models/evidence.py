@@ -1,0 +1,70 @@
+"""Evidence files: documents attached to an assessment's answer to one question.
+
+The bytes live in the "evidence" storage (storage.py), under a random name and never at a public
+URL; a row says what the file is (told by its content, evidence_files.py), its hash, and the
+dates that govern it. A file whose uploader said it holds, or may hold, personal data is
+restricted: only the organisation's owners and editors see it (access.py says who).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .checklists import Question
+from .people import Organisation, User
+from .projects import Assessment
+
+
+class EvidenceFile(models.Model):
+    class PersonalData(models.TextChoices):
+        NO = "no", _("No")
+        YES = "yes", _("Yes")
+        NOT_SURE = "not_sure", _("Not sure")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="evidence_files",
+        verbose_name=_("assessment"),
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question")
+    )
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=16)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    stored_name = models.CharField(_("stored name"), max_length=200, unique=True)
+    personal_data = models.CharField(
+        _("contains personal data"), max_length=16, choices=PersonalData
+    )
+    about_from = models.DateField(_("about the period from"), null=True, blank=True)
+    about_until = models.DateField(_("about the period until"), null=True, blank=True)
+    stale_on = models.DateField(_("to refresh by"), null=True, blank=True)
+    retention_until = models.DateField(_("delete on"))
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "pk"]
+        indexes = [
+            models.Index(fields=["assessment", "question"], name="evidence_answer_idx"),
+            models.Index(fields=["retention_until"], name="evidence_retention_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def restricted(self) -> bool:
+        """Anything but a plain "no" to personal data keeps the file inside the team."""
+        return self.personal_data != self.PersonalData.NO

@@ -1,0 +1,220 @@
+"""Evidence files: attaching one to an answer, and deleting it.
+
+The upload is checked by its content first (evidence_files.inspect); what is stored is the upload,
+or the image encoded again without its metadata, under a random name in the "evidence" storage.
+The stored object and its row come and go together: the object is written before the row and
+deleted if the row cannot be written; the row is deleted before the object. Any failure in
+between leaves at most an object that no row names, never a row that names no object.
+
+Files can be added and deleted while the assessment is a draft: a submission is what was
+submitted, evidence included.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import audit
+from ..catalog import catalog
+from ..evidence_files import FileRefused, inspect
+from ..models import Assessment, AuditEvent, EvidenceFile, Organisation, User
+
+Kind = AuditEvent.Kind
+PersonalData = EvidenceFile.PersonalData
+
+
+def evidence_storage():
+    return storages["evidence"]
+
+
+def retention_limit(personal_data: str, today: date) -> date:
+    """The latest day a file may be kept until: sooner when it holds, or may hold, personal
+    data."""
+    days = (
+        settings.EVIDENCE_RETENTION_DAYS
+        if personal_data == PersonalData.NO
+        else settings.EVIDENCE_RESTRICTED_DAYS
+    )
+    return today + timedelta(days=days)
+
+
+def _check_dates(
+    *,
+    personal_data: str,
+    retention_until: date | None,
+    about_from: date | None,
+    about_until: date | None,
+    stale_on: date | None,
+) -> dict[str, str]:
+    errors = {}
+    today = timezone.localdate()
+    if personal_data not in PersonalData.values:
+        errors["personal_data"] = _("Say whether the file contains personal data.")
+    if retention_until is None:
+        errors["retention_until"] = _("Say when the file must be deleted.")
+    elif retention_until <= today:
+        errors["retention_until"] = _("The day to delete the file must be after today.")
+    elif personal_data in PersonalData.values and retention_until > (
+        limit := retention_limit(personal_data, today)
+    ):
+        errors["retention_until"] = (
+            _(
+                "A file that contains, or may contain, personal data is kept until %(date)s at "
+                "the latest."
+            )
+            if personal_data != PersonalData.NO
+            else _("A file is kept until %(date)s at the latest.")
+        ) % {"date": limit.isoformat()}
+    if about_from and about_until and about_from > about_until:
+        errors["about_until"] = _("The period ends before it starts.")
+    if stale_on and retention_until and stale_on > retention_until:
+        errors["stale_on"] = _("The file is deleted before then: choose an earlier day.")
+    return errors
+
+
+def evidence_upload(
+    *,
+    assessment: Assessment,
+    question_key: str,
+    upload: File,
+    personal_data: str,
+    retention_until: date | None,
+    user: User,
+    about_from: date | None = None,
+    about_until: date | None = None,
+    stale_on: date | None = None,
+) -> EvidenceFile:
+    """Attach a file to the assessment's answer to one question; ValidationError (by field)
+    when the file or the dates are refused, with nothing stored."""
+    if assessment.is_submitted:
+        raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
+    question = next((q for q in catalog(assessment.checklist).questions if q.key == question_key), None)  # fmt: skip
+    if question is None:
+        raise ValidationError({"question": _("This checklist has no such question.")})
+    errors = _check_dates(
+        personal_data=personal_data,
+        retention_until=retention_until,
+        about_from=about_from,
+        about_until=about_until,
+        stale_on=stale_on,
+    )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        found = inspect(upload, getattr(upload, "name", ""), settings.EVIDENCE_MAX_BYTES)
+    except FileRefused as refused:
+        raise ValidationError({"file": str(refused)}) from None
+
+    storage = evidence_storage()
+    organisation_id = assessment.project.organisation_id
+    # The stored name says nothing of the file: an organisation's folder and random letters.
+    stored = storage.save(
+        f"{organisation_id}/{secrets.token_urlsafe(24)}",
+        ContentFile(found.replacement) if found.replacement is not None else upload,
+    )
+    try:
+        with transaction.atomic():
+            # One upload at a time per organisation, so that two at once cannot both take the
+            # last of the quota.
+            Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+            used = (
+                EvidenceFile.objects.filter(organisation_id=organisation_id).aggregate(
+                    total=Sum("size")
+                )["total"]
+                or 0
+            )
+            if used + found.size > settings.EVIDENCE_QUOTA_BYTES:
+                raise ValidationError(
+                    {
+                        "file": _(
+                            "Your organisation's evidence files would take more than its "
+                            "%(quota)s. Delete files you no longer need first."
+                        )
+                        % {"quota": _size(settings.EVIDENCE_QUOTA_BYTES)}
+                    }
+                )
+            evidence = EvidenceFile.objects.create(
+                organisation_id=organisation_id,
+                assessment=assessment,
+                question_id=question.pk,
+                name=found.name,
+                kind=found.kind.key,
+                content_type=found.kind.content_type,
+                size=found.size,
+                sha256=found.sha256,
+                stored_name=stored,
+                personal_data=personal_data,
+                about_from=about_from,
+                about_until=about_until,
+                stale_on=stale_on,
+                retention_until=retention_until,
+                uploaded_by=user,
+            )
+            audit.record(
+                Kind.EVIDENCE_UPLOADED,
+                organisation=organisation_id,
+                actor=user,
+                project=assessment.project_id,
+                assessment=assessment,
+                data={
+                    "file": evidence.pk,
+                    "question": question.key,
+                    "name": evidence.name,
+                    "sha256": evidence.sha256,
+                    "size": evidence.size,
+                    "restricted": evidence.restricted,
+                },
+            )
+    except BaseException:
+        storage.delete(stored)
+        raise
+    return evidence
+
+
+def _size(count: int) -> str:
+    from django.template.defaultfilters import filesizeformat
+
+    return str(filesizeformat(count))
+
+
+def evidence_downloaded(*, evidence: EvidenceFile, user: User) -> None:
+    audit.record(
+        Kind.EVIDENCE_DOWNLOADED,
+        organisation=evidence.organisation_id,
+        actor=user,
+        project=evidence.assessment.project_id,
+        assessment=evidence.assessment,
+        data={"file": evidence.pk, "name": evidence.name, "sha256": evidence.sha256},
+    )
+
+
+def evidence_delete(*, evidence: EvidenceFile, user: User) -> None:
+    """Delete the file: its row and audit event first, then the stored object once that is
+    committed."""
+    if evidence.assessment.is_submitted:
+        raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
+    stored = evidence.stored_name
+    with transaction.atomic():
+        deleted, _rows = EvidenceFile.objects.filter(pk=evidence.pk).delete()
+        if not deleted:  # deleted by someone else a moment ago: nothing left to do
+            return
+        audit.record(
+            Kind.EVIDENCE_DELETED,
+            organisation=evidence.organisation_id,
+            actor=user,
+            project=evidence.assessment.project_id,
+            assessment=evidence.assessment,
+            data={"file": evidence.pk, "name": evidence.name, "sha256": evidence.sha256},
+        )
+        transaction.on_commit(lambda: evidence_storage().delete(stored))

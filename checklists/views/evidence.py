@@ -1,0 +1,137 @@
+"""Evidence files: the page of one answer's files (with the upload form), a file's download and
+its deletion."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ..access import Can, get_assessment_for, get_evidence_for
+from ..catalog import catalog
+from ..forms.evidence import EvidenceUploadForm
+from ..links import url
+from ..selectors.evidence import visible_evidence
+from ..services import evidence as evidence_services
+
+# Room for the form's other fields and the multipart framing around the file.
+FORM_OVERHEAD = 64 * 1024
+
+
+def _too_large(request: HttpRequest) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.EVIDENCE_MAX_BYTES + FORM_OVERHEAD
+
+
+def _question(assessment, key: str):
+    for section in catalog(assessment.checklist).sections:
+        for question in section.questions:
+            if question.key == key:
+                return section, question
+    raise Http404
+
+
+@login_required
+def answer_evidence(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One question's evidence files: the list, and for those who may change the answers, the
+    upload form with its warning about personal data."""
+    uploading = request.method == "POST"
+    assessment = get_assessment_for(request.user, pk, Can.EDIT_ANSWERS if uploading else Can.VIEW)
+    section, question = _question(assessment, key)
+    form, status = None, 200
+    if uploading and _too_large(request):
+        # Refused before the body is read: nothing of it is written to the server's disk.
+        form, status = EvidenceUploadForm(), 413
+        form.refusal = _("The file is larger than %(limit)s. Make it smaller or split it.") % {
+            "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)
+        }
+    elif uploading:
+        form = EvidenceUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            fields = form.cleaned_data
+            try:
+                evidence = evidence_services.evidence_upload(
+                    assessment=assessment,
+                    question_key=question.key,
+                    upload=fields["file"],
+                    personal_data=fields["personal_data"],
+                    retention_until=fields["retention_until"],
+                    about_from=fields["about_from"],
+                    about_until=fields["about_until"],
+                    stale_on=fields["stale_on"],
+                    user=request.user,
+                )
+            except ValidationError as refused:
+                for field, errors in refused.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request, _("%(name)s is attached to this answer.") % {"name": evidence.name}
+                )
+                return redirect(url("checklists:answer-evidence", assessment.pk, question.key))
+        status = 400
+    elif Can.EDIT_ANSWERS in assessment.caps:
+        form = EvidenceUploadForm()
+    files = visible_evidence(assessment, [question.pk]).get(question.pk, [])
+    return render(
+        request,
+        "checklists/answer_evidence.html",
+        {
+            "assessment": assessment,
+            "project": assessment.project,
+            "section": section,
+            "question": question,
+            "files": files,
+            "form": form,
+            "can_edit": Can.EDIT_ANSWERS in assessment.caps,
+            "section_url": url("checklists:assessment-section", assessment.pk, section.key)
+            + f"#q-{question.key}",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, as a download that no browser renders in the site's name and no cache keeps."""
+    evidence = get_evidence_for(request.user, pk, Can.VIEW)
+    try:
+        stored = evidence_services.evidence_storage().open(evidence.stored_name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    evidence_services.evidence_downloaded(evidence=evidence, user=request.user)
+    response = FileResponse(
+        stored, as_attachment=True, filename=evidence.name, content_type=evidence.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Opened in the browser anyway (a link copied into the address bar), it runs nothing.
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_evidence_for(request.user, pk, Can.EDIT_ANSWERS)
+    key = _key_of(evidence)
+    evidence_services.evidence_delete(evidence=evidence, user=request.user)
+    messages.success(request, _("%(name)s is deleted.") % {"name": evidence.name})
+    return redirect(url("checklists:answer-evidence", evidence.assessment_id, key))
+
+
+def _key_of(evidence) -> str:
+    for question in catalog(evidence.assessment.checklist).questions:
+        if question.pk == evidence.question_id:
+            return question.key
+    raise Http404

@@ -1,0 +1,290 @@
+"""Evidence files on an answer: uploading, listing, downloading and deleting, for each person,
+with the refusals that change nothing (a disguised file, one byte too many, a full quota, a
+submitted assessment, a viewer), the restricted files, the stored object beside its row, and
+the audit trail."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from checklists import services
+from checklists.models import AuditEvent, EvidenceFile
+from checklists.services.evidence import evidence_upload
+from tests.test_walkthrough import answer_everything, client_for
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def assessment(project, checklist, owner):
+    return services.assessment_start(
+        project=project, checklist=checklist, title="Baseline", started_by=owner
+    )
+
+
+def page(assessment, key="3.1"):
+    return reverse("checklists:answer-evidence", args=[assessment.pk, key])
+
+
+def post(client, assessment, content=PDF, name="Grievance procedure.pdf", key="3.1", **fields):
+    data = {
+        "file": SimpleUploadedFile(name, content),
+        "personal_data": "no",
+        "retention_until": (timezone.localdate() + timedelta(days=200)).isoformat(),
+        **fields,
+    }
+    return client.post(page(assessment, key), data)
+
+
+def stored_objects(root) -> list:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def snapshot(root):
+    return (
+        list(EvidenceFile.objects.values_list("pk", flat=True)),
+        stored_objects(root),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_an_editor_attaches_a_file_that_is_stored_listed_and_audited(
+    assessment, editor, evidence_root
+):
+    response = post(client_for(editor), assessment)
+    assert response.status_code == 302
+    evidence = EvidenceFile.objects.get()
+    assert evidence.name == "Grievance procedure.pdf"
+    assert evidence.kind == "pdf"
+    assert evidence.size == len(PDF)
+    assert not evidence.restricted
+    [stored] = stored_objects(evidence_root)
+    assert stored.read_bytes() == PDF
+    assert "Grievance" not in str(stored)  # the stored name says nothing of the file
+    event = AuditEvent.objects.filter(kind="evidence.uploaded").get()
+    assert event.data["sha256"] == evidence.sha256
+    html = client_for(editor).get(page(assessment)).content.decode()
+    assert "Grievance procedure.pdf" in html
+    assert evidence.sha256 in html
+    section = reverse("checklists:assessment-section", args=[assessment.pk, "3"])
+    assert "Grievance procedure.pdf" in client_for(editor).get(section).content.decode()
+
+
+def test_the_page_warns_about_personal_data_before_the_upload(assessment, owner):
+    html = client_for(owner).get(page(assessment)).content.decode()
+    assert html.index("No workers' personal data") < html.index('type="file"')
+    assert "Does this file contain personal data?" in html
+
+
+def test_the_download_is_an_attachment_no_browser_renders_and_no_cache_keeps(
+    assessment, owner, viewer
+):
+    post(client_for(owner), assessment)
+    evidence = EvidenceFile.objects.get()
+    response = client_for(viewer).get(reverse("checklists:evidence-download", args=[evidence.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "Grievance procedure.pdf" in response["Content-Disposition"]
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["Cache-Control"] == "private, no-store"
+    event = AuditEvent.objects.filter(kind="evidence.downloaded").get()
+    assert event.actor_id == viewer.pk
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "reason"),
+    [
+        (b"<html><script>alert(1)</script></html>", "procedure.pdf", "can run scripts"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "logo.png", "can run scripts"),
+        (b"", "empty.pdf", "empty"),
+    ],
+)
+def test_a_refused_file_says_why_and_changes_nothing(
+    assessment, owner, evidence_root, content, name, reason
+):
+    before = snapshot(evidence_root)
+    response = post(client_for(owner), assessment, content, name)
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    assert snapshot(evidence_root) == before
+
+
+def test_a_file_one_byte_over_the_limit_changes_nothing(assessment, owner, evidence_root, settings):
+    settings.EVIDENCE_MAX_BYTES = 1000
+    before = snapshot(evidence_root)
+    response = post(client_for(owner), assessment, b"a" * 1001, "notes.txt")
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert snapshot(evidence_root) == before
+    assert post(client_for(owner), assessment, b"a" * 1000, "notes.txt").status_code == 302
+
+
+def test_a_request_far_over_the_limit_is_refused_before_it_is_read(
+    assessment, owner, evidence_root, settings
+):
+    settings.EVIDENCE_MAX_BYTES = 1000
+    before = snapshot(evidence_root)
+    response = post(client_for(owner), assessment, b"a" * (200 * 1024), "notes.txt")
+    assert response.status_code == 413
+    assert "The file is larger than 1000" in response.content.decode()
+    assert snapshot(evidence_root) == before
+
+
+def test_a_file_over_the_organisations_quota_changes_nothing(
+    assessment, owner, evidence_root, settings
+):
+    settings.EVIDENCE_QUOTA_BYTES = len(PDF) + 10
+    assert post(client_for(owner), assessment).status_code == 302
+    before = snapshot(evidence_root)
+    response = post(client_for(owner), assessment, name="Second.pdf")
+    assert response.status_code == 400
+    assert "would take more than" in response.content.decode()
+    assert snapshot(evidence_root) == before
+
+
+def test_dates_are_checked_and_a_personal_data_file_is_kept_90_days_at_most(
+    assessment, owner, evidence_root
+):
+    before = snapshot(evidence_root)
+    as_owner = client_for(owner)
+    late = (timezone.localdate() + timedelta(days=91)).isoformat()
+    response = post(as_owner, assessment, personal_data="not_sure", retention_until=late)
+    assert response.status_code == 400
+    assert "at the latest" in response.content.decode()
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert post(as_owner, assessment, retention_until=past).status_code == 400
+    assert post(as_owner, assessment, personal_data="").status_code == 400
+    assert post(as_owner, assessment, personal_data="maybe").status_code == 400
+    assert snapshot(evidence_root) == before
+    soon = (timezone.localdate() + timedelta(days=90)).isoformat()
+    assert post(as_owner, assessment, personal_data="yes", retention_until=soon).status_code == 302
+    assert EvidenceFile.objects.get().restricted
+
+
+def test_a_photo_is_stored_without_its_location(assessment, owner, evidence_root):
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (23.0, 48.0, 0.0), 3: "E", 4: (90.0, 25.0, 0.0)}
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), "blue").save(out, format="JPEG", exif=exif)
+    assert (
+        post(client_for(owner), assessment, out.getvalue(), "notice board.jpg").status_code == 302
+    )
+    [stored] = stored_objects(evidence_root)
+    assert b"PhoneMaker" not in stored.read_bytes()
+    with Image.open(stored) as image:
+        assert not image.getexif()
+    assert EvidenceFile.objects.get().sha256 != ""
+
+
+def test_restricted_files_are_for_owners_and_editors_alone(
+    assessment, owner, editor, viewer, collaborator
+):
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    post(
+        client_for(owner),
+        assessment,
+        name="Case file.pdf",
+        personal_data="yes",
+        retention_until=soon,
+    )
+    evidence = EvidenceFile.objects.get()
+    download = reverse("checklists:evidence-download", args=[evidence.pk])
+    for person in (owner, editor):
+        assert client_for(person).get(download).status_code == 200
+        assert "Case file.pdf" in client_for(person).get(page(assessment)).content.decode()
+    for person in (viewer, collaborator):
+        assert client_for(person).get(download).status_code == 403
+        assert "Case file.pdf" not in client_for(person).get(page(assessment)).content.decode()
+
+
+def test_who_may_do_what(assessment, owner, editor, viewer, collaborator, outsider, evidence_root):
+    post(client_for(owner), assessment)
+    evidence = EvidenceFile.objects.get()
+    download = reverse("checklists:evidence-download", args=[evidence.pk])
+    delete = reverse("checklists:evidence-delete", args=[evidence.pk])
+    assert client_for(outsider).get(page(assessment)).status_code == 404
+    assert client_for(outsider).get(download).status_code == 404
+    assert client_for(outsider).post(delete).status_code == 404
+    assert post(client_for(outsider), assessment).status_code == 404
+    assert client_for(collaborator).get(download).status_code == 200
+    viewing = client_for(viewer)
+    assert viewing.get(page(assessment)).status_code == 200
+    assert 'type="file"' not in viewing.get(page(assessment)).content.decode()
+    before = snapshot(evidence_root)
+    assert post(viewing, assessment).status_code == 403
+    assert viewing.post(delete).status_code == 403
+    assert snapshot(evidence_root) == before
+    assert client_for(viewer).get(download).status_code == 200
+    # Someone who may edit a project's answers, but not this organisation's other projects.
+    assert client_for(collaborator).post(delete).status_code == 302
+    assert not EvidenceFile.objects.exists()
+
+
+def test_deleting_removes_the_row_and_then_the_stored_object(
+    assessment, editor, evidence_root, django_capture_on_commit_callbacks
+):
+    as_editor = client_for(editor)
+    post(as_editor, assessment)
+    evidence = EvidenceFile.objects.get()
+    assert stored_objects(evidence_root)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_editor.post(reverse("checklists:evidence-delete", args=[evidence.pk]))
+    assert response.status_code == 302
+    assert not EvidenceFile.objects.exists()
+    assert stored_objects(evidence_root) == []
+    assert AuditEvent.objects.filter(kind="evidence.deleted").count() == 1
+    download = reverse("checklists:evidence-download", args=[evidence.pk])
+    assert as_editor.get(download).status_code == 404
+
+
+def test_a_submitted_assessments_evidence_is_final(assessment, owner, evidence_root):
+    post(client_for(owner), assessment)
+    evidence = EvidenceFile.objects.get()
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    before = snapshot(evidence_root)
+    as_owner = client_for(owner)
+    assert post(as_owner, assessment, name="Late.pdf").status_code == 403
+    assert (
+        as_owner.post(reverse("checklists:evidence-delete", args=[evidence.pk])).status_code == 403
+    )
+    assert snapshot(evidence_root) == before
+    assert (
+        as_owner.get(reverse("checklists:evidence-download", args=[evidence.pk])).status_code == 200
+    )
+
+
+def test_a_failed_row_leaves_no_stored_object(assessment, owner, evidence_root, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("checklists.services.evidence.audit.record", broken)
+    upload = SimpleUploadedFile("procedure.pdf", PDF)
+    with pytest.raises(RuntimeError):
+        evidence_upload(
+            assessment=assessment,
+            question_key="3.1",
+            upload=upload,
+            personal_data="no",
+            retention_until=timezone.localdate() + timedelta(days=10),
+            user=owner,
+        )
+    assert not EvidenceFile.objects.exists()
+    assert stored_objects(evidence_root) == []
+
+
+def test_an_unknown_question_is_404(assessment, owner):
+    assert client_for(owner).get(page(assessment, "99.9")).status_code == 404
