@@ -13,6 +13,7 @@ from checklists.models import (
     Action,
     Answer,
     Assessment,
+    EvidenceFile,
     Membership,
     Organisation,
     Project,
@@ -54,6 +55,7 @@ def row_counts() -> dict[str, int]:
             Action,
             Submission,
             Share,
+            EvidenceFile,
         )
     }
 
@@ -174,3 +176,16 @@ def test_the_funder_and_the_grantee_talk_in_comment_threads(client):
     assert "How is consent recorded when a worker calls rather than writes?" in threads
     assert "The operator reads the consent script" in threads
     assert "resolved by Fatima Haddad" in threads
+
+
+def test_the_follow_up_has_evidence_files_one_of_them_restricted(client):
+    seed_demo()
+    follow_up = Assessment.objects.get(title="Follow-up during the pilot")
+    log_in(client, DEMO_EMAIL, DEMO_PASSWORD)
+    section = client.get(reverse("checklists:assessment-section", args=[follow_up.pk, "3"])).text
+    assert "Grievance procedure.txt" in section
+    log_in(client, "mei@westcheck.example", DEMO_PASSWORD)
+    files = client.get(reverse("checklists:answer-evidence", args=[follow_up.pk, "9.1"])).text
+    assert "Call log, March (anonymised).csv" in files
+    assert "Personal data: owners and editors only" in files
+    assert EvidenceFile.objects.filter(assessment=follow_up).count() == 3

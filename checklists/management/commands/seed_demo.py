@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from checklists.models import (
 from checklists.selectors.reviews import commentable_keys
 from checklists.selectors.sharing import shared_page
 from checklists.services import comments, reviews, sharing
+from checklists.services.evidence import evidence_upload
 
 DEMO_PASSWORD = "westcheck-demo"
 DEMO_ACCOUNTS = [
@@ -59,6 +61,28 @@ ACTIONS = {
     "3.6": ("Dhaka Workers' Rights Centre", (2027, 2, 1), "open"),
     "6.8": ("VoiceLink Technologies (security lead)", (2027, 3, 31), "open"),
 }
+
+
+GRIEVANCE_PROCEDURE = """Northwind Apparel: how a worker's grievance is handled
+
+1. A worker calls the hotline or sends an SMS, in Bangla, at any hour.
+2. The Dhaka Workers' Rights Centre's caseworker on the rota answers within one working day.
+3. The worker chooses whether the factory may be told; nothing is shared without their consent.
+4. Emergencies (a threat to life or safety) go to the emergency contact list at once.
+5. Every case is closed with the worker, who is asked whether it was resolved.
+"""
+CONSENT_SCRIPT = """Consent script read at the start of every call
+
+"This line is run by the Dhaka Workers' Rights Centre for the workers of Northwind's suppliers.
+What you say is kept private. We will not tell your factory who you are unless you agree.
+You can stop at any time. Do you want to go on?"
+"""
+CALL_LOG = """week,calls,sms,cases opened,cases closed
+2026-03-02,41,63,5,2
+2026-03-09,38,71,4,6
+2026-03-16,45,58,7,3
+2026-03-23,40,66,3,5
+"""
 
 
 def _answer_all(assessment: Assessment, user: User, ratings: dict[str, str | None]) -> None:
@@ -128,6 +152,7 @@ class Command(BaseCommand):
         created += self._team(
             dana, users["mei@westcheck.example"], users["rafael@westcheck.example"]
         )
+        created += self._evidence(dana)
         created += self._funder(users["fatima@westcheck.example"])
         created += self._shares(dana, tariq, users["fatima@westcheck.example"])
         created += self._cohort(
@@ -184,6 +209,32 @@ class Command(BaseCommand):
             )
             created += 1
         return created
+
+    def _evidence(self, dana) -> int:
+        """Files on the follow-up's answers: a procedure and a script anyone on the team may
+        read, and a call log that may hold personal data, for owners and editors alone."""
+        follow_up = Assessment.objects.get(
+            project__name="Worker hotline for Dhaka garment suppliers",
+            title="Follow-up during the pilot",
+        )
+        if follow_up.evidence_files.exists():
+            return 0
+        today = timezone.localdate()
+        files = [
+            ("3.2", "Grievance procedure.txt", GRIEVANCE_PROCEDURE, "no", 365),
+            ("7.1", "Consent script for callers.txt", CONSENT_SCRIPT, "no", 365),
+            ("9.1", "Call log, March (anonymised).csv", CALL_LOG, "not_sure", 60),
+        ]
+        for key, name, text, personal_data, days in files:
+            evidence_upload(
+                assessment=follow_up,
+                question_key=key,
+                upload=ContentFile(text.encode(), name=name),
+                personal_data=personal_data,
+                retention_until=today + timedelta(days=days),
+                user=dana,
+            )
+        return len(files)
 
     def _funder(self, fatima) -> int:
         if Organisation.objects.filter(name="Open Voices Fund").exists():
