@@ -70,6 +70,9 @@ class Can(StrEnum):
     # Evidence files that hold, or may hold, personal data: the organisation's owners and
     # editors alone, never its viewers, collaborators or any other organisation.
     VIEW_RESTRICTED_EVIDENCE = "view_restricted_evidence"
+    # Taking a file out of the trash with a new deletion date: how long the organisation keeps
+    # its evidence is its members' decision, and not locked by submission.
+    KEEP_EVIDENCE = "keep_evidence"
 
 
 class Capabilities(frozenset):
@@ -95,6 +98,7 @@ _EDITOR = _MEMBER_VIEWER | {
     Can.EDIT_PROJECT,
     Can.COMMENT,
     Can.VIEW_RESTRICTED_EVIDENCE,
+    Can.KEEP_EVIDENCE,
 }
 ROLE_CAPABILITIES: dict[str, Capabilities] = {
     # Reviewing is what a recipient does with a share, never with the organisation's own work.
@@ -264,7 +268,12 @@ def get_evidence_for(user: User, pk: int, need: str = Can.VIEW) -> EvidenceFile:
     """An evidence file, with `evidence.assessment` as get_assessment_for gives it (its caps
     included), for someone who may do `need` with that assessment. A restricted file is refused
     (403) to those who may see the assessment but not such files."""
-    evidence = EvidenceFile.objects.filter(pk=pk).first()
+    # A file in the trash, or past its deletion date, is gone for everyone on the very next
+    # request; only its restoring (need=KEEP_EVIDENCE) still finds it.
+    files = EvidenceFile.objects.filter(pk=pk)
+    if need != Can.KEEP_EVIDENCE:
+        files = files.filter(trashed_at__isnull=True, retention_until__gte=timezone.localdate())
+    evidence = files.first()
     if evidence is None or not user.is_authenticated:
         raise Http404
     evidence.assessment = get_assessment_for(user, evidence.assessment_id, need)

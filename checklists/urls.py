@@ -100,6 +100,7 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", evidence.evidence_download, name="evidence-download"),
     path("evidence/<int:pk>/delete/", evidence.evidence_delete, name="evidence-delete"),
+    path("evidence/<int:pk>/restore/", evidence.evidence_restore, name="evidence-restore"),
     path("assessments/<int:pk>/submit/", walkthrough.assessment_submit, name="assessment-submit"),
     path("assessments/<int:pk>/copy/", walkthrough.assessment_copy, name="assessment-copy"),
     path("assessments/<int:pk>/report/", reports.assessment_report, name="assessment-report"),

@@ -17,6 +17,7 @@ from checklists.models import (
     Comment,
     CommentThread,
     EvidenceFile,
+    EvidenceTombstone,
     Invitation,
     Membership,
     Notice,
@@ -131,6 +132,7 @@ def database_state() -> dict:
         CommentThread,
         Comment,
         EvidenceFile,
+        EvidenceTombstone,
         AuditEvent,
         DBTaskResult,
     ]

@@ -210,6 +210,9 @@ EXPECTED: dict[str, list[Rule]] = {
     "checklists:evidence-download":    [Rule(get=(LOGIN, 200,   200,   200,   200,   404,   404))],
     "checklists:evidence-delete":      [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, DONE,  DONE,  403,   DONE,  404,   404))],
+    # How long files are kept is the organisation's members' decision.
+    "checklists:evidence-restore":     [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  DONE,  403,   403,   404,   404))],
     "checklists:assessment-submit":    [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, DONE,  DONE,  403,   DONE,  404,   404))],
     "checklists:assessment-copy":      [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
@@ -650,6 +653,9 @@ def posted(name: str, world, place) -> dict:
         },
         "checklists:assessment-section": lambda: section_data(assessment, "1", {"1.1": "planned"}),
         "checklists:assessment-copy": lambda: {"title": ""},
+        "checklists:evidence-restore": lambda: {
+            "retention_until": (timezone.localdate() + timedelta(days=60)).isoformat()
+        },
         "checklists:answer-evidence": lambda: {
             "file": SimpleUploadedFile("Consent script.txt", b"Read this to every caller."),
             "personal_data": "no",

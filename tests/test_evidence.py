@@ -6,16 +6,19 @@ the audit trail."""
 from __future__ import annotations
 
 import io
+import os
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from checklists import services
-from checklists.models import AuditEvent, EvidenceFile
+from checklists.models import AuditEvent, EvidenceFile, EvidenceTombstone
+from checklists.services import evidence as evidence_services
 from checklists.services.evidence import evidence_upload
 from tests.test_walkthrough import answer_everything, client_for
 
@@ -288,3 +291,173 @@ def test_a_failed_row_leaves_no_stored_object(assessment, owner, evidence_root, 
 
 def test_an_unknown_question_is_404(assessment, owner):
     assert client_for(owner).get(page(assessment, "99.9")).status_code == 404
+
+
+# --- Deletion dates: the trash, restoring, the purge and stray objects ----------------------
+
+
+def uploaded(assessment, owner, days=10, personal_data="no", name="procedure.pdf"):
+    return evidence_upload(
+        assessment=assessment,
+        question_key="3.1",
+        upload=SimpleUploadedFile(name, PDF),
+        personal_data=personal_data,
+        retention_until=timezone.localdate() + timedelta(days=days),
+        user=owner,
+    )
+
+
+def purge() -> str:
+    out = io.StringIO()
+    call_command("purge_expired_evidence", stdout=out)
+    return out.getvalue()
+
+
+def expire(evidence) -> None:
+    """As if its deletion date had passed."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    EvidenceFile.objects.filter(pk=evidence.pk).update(retention_until=yesterday)
+
+
+def age_in_trash(evidence, days=evidence_services.TRASH_DAYS + 1) -> None:
+    EvidenceFile.objects.filter(pk=evidence.pk).update(
+        trashed_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def test_a_file_past_its_deletion_date_is_gone_at_once_then_trashed_then_purged(
+    assessment, owner, viewer, evidence_root
+):
+    evidence = uploaded(assessment, owner, days=1)
+    download = reverse("checklists:evidence-download", args=[evidence.pk])
+    assert client_for(viewer).get(download).status_code == 200
+    expire(evidence)
+    # Before the daily job runs, the file is out of every list and download already.
+    assert client_for(viewer).get(download).status_code == 404
+    assert "procedure.pdf" not in client_for(viewer).get(page(assessment)).content.decode()
+    # Its owners see it in the trash, where it can be restored.
+    assert "In the trash" in client_for(owner).get(page(assessment)).content.decode()
+    assert "Moved to the trash: 1; purged: 0" in purge()
+    assert stored_objects(evidence_root)
+    assert "Moved to the trash: 0; purged: 0" in purge()
+    age_in_trash(evidence)
+    assert "Moved to the trash: 0; purged: 1" in purge()
+    assert not EvidenceFile.objects.exists()
+    assert stored_objects(evidence_root) == []
+    tombstone = EvidenceTombstone.objects.get()
+    assert tombstone.sha256 == evidence.sha256
+    assert tombstone.reason == "retention"
+    assert tombstone.size == len(PDF)
+    kinds = list(
+        AuditEvent.objects.filter(kind__startswith="evidence.")
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == [
+        "evidence.uploaded",
+        "evidence.downloaded",
+        "evidence.trashed",
+        "evidence.purged",
+    ]
+
+
+def test_a_trashed_file_is_restored_with_a_new_date_by_an_owner_or_editor(
+    assessment, owner, editor, viewer
+):
+    evidence = uploaded(assessment, owner, days=1)
+    expire(evidence)
+    purge()
+    restore = reverse("checklists:evidence-restore", args=[evidence.pk])
+    until = (timezone.localdate() + timedelta(days=100)).isoformat()
+    assert client_for(viewer).post(restore, {"retention_until": until}).status_code == 403
+    assert client_for(editor).post(restore, {"retention_until": until}).status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.trashed_at is None
+    assert evidence.retention_until.isoformat() == until
+    assert "Moved to the trash: 0; purged: 0" in purge()
+    assert AuditEvent.objects.filter(kind="evidence.restored").count() == 1
+
+
+def test_restoring_a_personal_data_file_keeps_its_90_day_cap(assessment, owner):
+    evidence = uploaded(assessment, owner, days=1, personal_data="yes")
+    expire(evidence)
+    purge()
+    restore = reverse("checklists:evidence-restore", args=[evidence.pk])
+    too_late = (timezone.localdate() + timedelta(days=200)).isoformat()
+    response = client_for(owner).post(restore, {"retention_until": too_late}, follow=True)
+    assert "at the latest" in response.content.decode()
+    client_for(owner).post(restore, {"retention_until": "not a date"})
+    evidence.refresh_from_db()
+    assert evidence.trashed_at is not None
+
+
+def test_a_purge_stopped_half_way_is_finished_by_the_next_run(
+    assessment, owner, evidence_root, monkeypatch
+):
+    evidence = uploaded(assessment, owner, days=1)
+    expire(evidence)
+    purge()
+    age_in_trash(evidence)
+    storage_class = type(evidence_services.evidence_storage())
+
+    def stopped(self, name):
+        raise OSError("the disk went away")
+
+    # Stopped before the stored object could go: the row and the object are both still there.
+    with monkeypatch.context() as patched:
+        patched.setattr(storage_class, "delete", stopped)
+        with pytest.raises(OSError, match="the disk went away"):
+            purge()
+    assert EvidenceFile.objects.filter(pk=evidence.pk).exists()
+    assert len(stored_objects(evidence_root)) == 1
+
+    # Stopped after the object went, before its row: the row is in the trash, never shown.
+    real_delete = storage_class.delete
+
+    def delete_then_stop(self, name):
+        real_delete(self, name)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(storage_class, "delete", delete_then_stop)
+        with pytest.raises(KeyboardInterrupt):
+            purge()
+    assert stored_objects(evidence_root) == []
+    assert EvidenceFile.objects.filter(pk=evidence.pk, trashed_at__isnull=False).exists()
+
+    assert "purged: 1" in purge()
+    assert not EvidenceFile.objects.exists()
+    assert stored_objects(evidence_root) == []
+    assert EvidenceTombstone.objects.count() == 1
+
+
+def test_stray_stored_objects_are_swept_once_old_enough(assessment, owner, evidence_root):
+    kept = uploaded(assessment, owner, days=30)
+    stray = evidence_root / str(kept.organisation_id) / "left-behind"
+    stray.write_bytes(b"an object whose row was deleted")
+    assert "without a row deleted: 0" in purge()  # it may be an upload under way
+    two_hours_ago = (timezone.now() - timedelta(hours=2)).timestamp()
+    os.utime(stray, (two_hours_ago, two_hours_ago))
+    assert "without a row deleted: 1" in purge()
+    assert not stray.exists()
+    assert [p.name for p in stored_objects(evidence_root)] == [kept.stored_name.split("/")[1]]
+
+
+def test_the_dry_run_changes_nothing(assessment, owner, evidence_root):
+    expire(uploaded(assessment, owner, days=1))
+    before = snapshot(evidence_root)
+    out = io.StringIO()
+    call_command("purge_expired_evidence", "--dry-run", stdout=out)
+    assert "Would move to the trash: 1; would purge: 0" in out.getvalue()
+    assert snapshot(evidence_root) == before
+
+
+def test_a_member_deleting_a_file_leaves_a_tombstone(
+    assessment, editor, django_capture_on_commit_callbacks
+):
+    evidence = uploaded(assessment, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(editor).post(reverse("checklists:evidence-delete", args=[evidence.pk]))
+    tombstone = EvidenceTombstone.objects.get()
+    assert (tombstone.reason, tombstone.deleted_by) == ("deleted", editor)
+    assert tombstone.sha256 == evidence.sha256

@@ -3,7 +3,7 @@
 from .audit import AuditErasure, AuditEvent
 from .checklists import ChecklistVersion, Question, Section
 from .documents import RenderedDocument
-from .evidence import EvidenceFile
+from .evidence import EvidenceFile, EvidenceTombstone
 from .limits import MailAttempt
 from .notices import Notice
 from .people import Membership, Organisation, User, UserManager
@@ -25,6 +25,7 @@ __all__ = [
     "Comment",
     "CommentThread",
     "EvidenceFile",
+    "EvidenceTombstone",
     "Invitation",
     "MailAttempt",
     "Membership",

@@ -67,6 +67,9 @@ class AuditEvent(models.Model):
         EVIDENCE_UPLOADED = "evidence.uploaded", _("Evidence file uploaded")
         EVIDENCE_DOWNLOADED = "evidence.downloaded", _("Evidence file downloaded")
         EVIDENCE_DELETED = "evidence.deleted", _("Evidence file deleted")
+        EVIDENCE_TRASHED = "evidence.trashed", _("Evidence file moved to the trash")
+        EVIDENCE_RESTORED = "evidence.restored", _("Evidence file restored from the trash")
+        EVIDENCE_PURGED = "evidence.purged", _("Evidence file purged")
 
     organisation = models.ForeignKey(
         Organisation,

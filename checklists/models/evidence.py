@@ -51,6 +51,9 @@ class EvidenceFile(models.Model):
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Past its deletion date, a file goes to the trash: out of every list and download at once,
+    # restorable for TRASH_DAYS, then purged (services/evidence.py).
+    trashed_at = models.DateTimeField(_("moved to the trash at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence file")
@@ -68,3 +71,42 @@ class EvidenceFile(models.Model):
     def restricted(self) -> bool:
         """Anything but a plain "no" to personal data keeps the file inside the team."""
         return self.personal_data != self.PersonalData.NO
+
+
+class EvidenceTombstone(models.Model):
+    """What is left of a deleted evidence file: enough to say that a file with this hash was
+    there and why it went, nothing of its content or name (which may hold personal data)."""
+
+    class Reason(models.TextChoices):
+        RETENTION = "retention", _("Its deletion date passed")
+        DELETED = "deleted", _("Deleted by a member")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="evidence_tombstones",
+        verbose_name=_("assessment"),
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question")
+    )
+    file_id = models.PositiveBigIntegerField(_("file number"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    deleted_at = models.DateTimeField(_("deleted at"))
+    deleted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("deleted by")
+    )
+    reason = models.CharField(_("why"), max_length=16, choices=Reason)
+
+    class Meta:
+        verbose_name = _("deleted evidence file")
+        verbose_name_plural = _("deleted evidence files")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sha256[:12]}"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Q
+from django.utils import timezone
+
 from ..access import Can
 from ..models import Assessment, EvidenceFile
 
@@ -11,7 +14,11 @@ from ..models import Assessment, EvidenceFile
 def visible_evidence(assessment: Assessment, question_pks=None) -> dict[int, list[EvidenceFile]]:
     """The assessment's files the user may see (assessment.caps), by question pk, oldest first
     (1 query): restricted ones only for those who may see such files."""
-    files = EvidenceFile.objects.filter(assessment=assessment).select_related("uploaded_by")
+    files = EvidenceFile.objects.filter(
+        assessment=assessment,
+        trashed_at__isnull=True,
+        retention_until__gte=timezone.localdate(),
+    ).select_related("uploaded_by")
     if question_pks is not None:
         files = files.filter(question_id__in=list(question_pks))
     if Can.VIEW_RESTRICTED_EVIDENCE not in assessment.caps:
@@ -20,3 +27,15 @@ def visible_evidence(assessment: Assessment, question_pks=None) -> dict[int, lis
     for evidence in files:
         found[evidence.question_id].append(evidence)
     return found
+
+
+def trashed_evidence(assessment: Assessment, question_pk: int) -> list[EvidenceFile]:
+    """The question's files in the trash (or past their deletion date, on their way there), for
+    those who may keep them (1 query, or none)."""
+    if Can.KEEP_EVIDENCE not in assessment.caps:
+        return []
+    return list(
+        EvidenceFile.objects.filter(assessment=assessment, question_id=question_pk)
+        .filter(Q(trashed_at__isnull=False) | Q(retention_until__lt=timezone.localdate()))
+        .order_by("retention_until", "pk")
+    )

@@ -28,7 +28,14 @@ from django.utils.translation import gettext as _
 from .. import audit
 from ..catalog import catalog
 from ..evidence_files import FileRefused, inspect
-from ..models import Assessment, AuditEvent, EvidenceFile, Organisation, User
+from ..models import (
+    Assessment,
+    AuditEvent,
+    EvidenceFile,
+    EvidenceTombstone,
+    Organisation,
+    User,
+)
 
 Kind = AuditEvent.Kind
 PersonalData = EvidenceFile.PersonalData
@@ -199,15 +206,36 @@ def evidence_downloaded(*, evidence: EvidenceFile, user: User) -> None:
     )
 
 
+def _tombstone(evidence: EvidenceFile, *, reason: str, user: User | None) -> None:
+    EvidenceTombstone.objects.get_or_create(
+        file_id=evidence.pk,
+        defaults={
+            "organisation_id": evidence.organisation_id,
+            "assessment_id": evidence.assessment_id,
+            "question_id": evidence.question_id,
+            "kind": evidence.kind,
+            "size": evidence.size,
+            "sha256": evidence.sha256,
+            "uploaded_at": evidence.uploaded_at,
+            "deleted_at": timezone.now(),
+            "deleted_by": user,
+            "reason": reason,
+        },
+    )
+
+
 def evidence_delete(*, evidence: EvidenceFile, user: User) -> None:
-    """Delete the file: its row and audit event first, then the stored object once that is
-    committed."""
+    """Delete the file: its row (leaving a tombstone) and audit event first, then the stored
+    object once that is committed. A process that dies in between leaves an object no row
+    names, which evidence_sweep deletes."""
     if evidence.assessment.is_submitted:
         raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
     stored = evidence.stored_name
     with transaction.atomic():
+        _tombstone(evidence, reason=EvidenceTombstone.Reason.DELETED, user=user)
         deleted, _rows = EvidenceFile.objects.filter(pk=evidence.pk).delete()
         if not deleted:  # deleted by someone else a moment ago: nothing left to do
+            transaction.set_rollback(True)
             return
         audit.record(
             Kind.EVIDENCE_DELETED,
@@ -218,3 +246,116 @@ def evidence_delete(*, evidence: EvidenceFile, user: User) -> None:
             data={"file": evidence.pk, "name": evidence.name, "sha256": evidence.sha256},
         )
         transaction.on_commit(lambda: evidence_storage().delete(stored))
+
+
+# How long a file stays in the trash, restorable, before it is purged.
+TRASH_DAYS = 7
+# A stored object that no row names is left alone this long: its upload may be under way.
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def evidence_trash_expired(*, today: date | None = None) -> int:
+    """Move every file whose deletion date has passed to the trash; return how many."""
+    today = today or timezone.localdate()
+    moved = 0
+    expired = EvidenceFile.objects.filter(trashed_at__isnull=True, retention_until__lt=today)
+    for pk in list(expired.values_list("pk", flat=True)):
+        with transaction.atomic():
+            evidence = (
+                EvidenceFile.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, trashed_at__isnull=True)
+                .select_related("assessment")
+                .first()
+            )
+            if evidence is None:
+                continue
+            evidence.trashed_at = timezone.now()
+            evidence.save(update_fields=["trashed_at"])
+            audit.record(
+                Kind.EVIDENCE_TRASHED,
+                organisation=evidence.organisation_id,
+                actor=None,
+                project=evidence.assessment.project_id,
+                assessment=evidence.assessment,
+                data={"file": evidence.pk, "name": evidence.name, "sha256": evidence.sha256},
+            )
+            moved += 1
+    return moved
+
+
+def evidence_restore(*, evidence: EvidenceFile, retention_until: date | None, user: User) -> None:
+    """Take a file out of the trash (or off its way there) with a new deletion date."""
+    errors = _check_dates(
+        personal_data=evidence.personal_data,
+        retention_until=retention_until,
+        about_from=None,
+        about_until=None,
+        stale_on=None,
+    )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        updated = EvidenceFile.objects.filter(pk=evidence.pk).update(
+            trashed_at=None, retention_until=retention_until
+        )
+        if not updated:
+            return
+        audit.record(
+            Kind.EVIDENCE_RESTORED,
+            organisation=evidence.organisation_id,
+            actor=user,
+            project=evidence.assessment.project_id,
+            assessment=evidence.assessment,
+            data={"file": evidence.pk, "name": evidence.name, "until": retention_until.isoformat()},
+        )
+
+
+def evidence_purge_trash(*, now=None) -> int:
+    """Purge the files in the trash for TRASH_DAYS: each gets its tombstone, then its stored
+    object goes, then its row. Stopped anywhere, a later run finishes the job: a row whose
+    object is gone is in the trash, never shown, and is deleted next time."""
+    now = now or timezone.now()
+    storage = evidence_storage()
+    purged = 0
+    due = EvidenceFile.objects.filter(trashed_at__lte=now - timedelta(days=TRASH_DAYS))
+    for pk in list(due.values_list("pk", flat=True)):
+        evidence = EvidenceFile.objects.filter(pk=pk).select_related("assessment").first()
+        if evidence is None:
+            continue
+        with transaction.atomic():
+            _tombstone(evidence, reason=EvidenceTombstone.Reason.RETENTION, user=None)
+        storage.delete(evidence.stored_name)
+        with transaction.atomic():
+            if EvidenceFile.objects.filter(pk=pk).delete()[0]:
+                audit.record(
+                    Kind.EVIDENCE_PURGED,
+                    organisation=evidence.organisation_id,
+                    actor=None,
+                    project=evidence.assessment.project_id,
+                    assessment=evidence.assessment,
+                    data={"file": pk, "sha256": evidence.sha256, "size": evidence.size},
+                )
+                purged += 1
+    return purged
+
+
+def evidence_sweep(*, now=None) -> int:
+    """Delete stored objects that no row names (left by a process stopped between deleting a
+    row and its object), once they are older than ORPHAN_GRACE; return how many."""
+    now = now or timezone.now()
+    storage = evidence_storage()
+    swept = 0
+    try:
+        folders, _files = storage.listdir("")
+    except FileNotFoundError:  # nothing was ever stored
+        return 0
+    for folder in folders:
+        names = [f"{folder}/{name}" for name in storage.listdir(folder)[1]]
+        known = set(
+            EvidenceFile.objects.filter(stored_name__in=names).values_list("stored_name", flat=True)
+        )
+        for name in names:
+            if name not in known and storage.get_modified_time(name) < now - ORPHAN_GRACE:
+                storage.delete(name)
+                swept += 1
+    return swept

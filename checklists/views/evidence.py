@@ -3,6 +3,8 @@ its deletion."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +20,7 @@ from ..access import Can, get_assessment_for, get_evidence_for
 from ..catalog import catalog
 from ..forms.evidence import EvidenceUploadForm
 from ..links import url
-from ..selectors.evidence import visible_evidence
+from ..selectors.evidence import trashed_evidence, visible_evidence
 from ..services import evidence as evidence_services
 
 # Room for the form's other fields and the multipart framing around the file.
@@ -82,6 +85,13 @@ def answer_evidence(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     elif Can.EDIT_ANSWERS in assessment.caps:
         form = EvidenceUploadForm()
     files = visible_evidence(assessment, [question.pk]).get(question.pk, [])
+    trash = trashed_evidence(assessment, question.pk)
+    today = timezone.localdate()
+    for file in trash:  # a year, or less where the file may hold personal data
+        file.restore_until = min(
+            today + timedelta(days=365),
+            evidence_services.retention_limit(file.personal_data, today),
+        )
     return render(
         request,
         "checklists/answer_evidence.html",
@@ -91,6 +101,8 @@ def answer_evidence(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             "section": section,
             "question": question,
             "files": files,
+            "trash": trash,
+            "trash_days": evidence_services.TRASH_DAYS,
             "form": form,
             "can_edit": Can.EDIT_ANSWERS in assessment.caps,
             "section_url": url("checklists:assessment-section", assessment.pk, section.key)
@@ -135,3 +147,25 @@ def _key_of(evidence) -> str:
         if question.pk == evidence.question_id:
             return question.key
     raise Http404
+
+
+@login_required
+@require_POST
+def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_evidence_for(request.user, pk, Can.KEEP_EVIDENCE)
+    key = _key_of(evidence)
+    try:
+        until = date.fromisoformat(request.POST.get("retention_until", ""))
+    except ValueError:
+        until = None
+    try:
+        evidence_services.evidence_restore(
+            evidence=evidence, retention_until=until, user=request.user
+        )
+    except ValidationError as refused:
+        for errors in refused.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, _("%(name)s is restored.") % {"name": evidence.name})
+    return redirect(url("checklists:answer-evidence", evidence.assessment_id, key))
