@@ -68,6 +68,7 @@ def test_a_page_renamed_pdf_is_refused_as_html():
         b'\xef\xbb\xbf  <?xml version="1.0"?><svg/>',
         b"\n\n<HTML><body>hi</body></HTML>",
     ],
+    ids=["svg", "xml-svg", "html"],
 )
 def test_svg_and_markup_are_refused_whatever_their_name(content):
     assert "can run scripts" in refused(content, "drawing.png")
@@ -150,11 +151,12 @@ def test_a_plain_zip_is_refused_as_an_archive():
 @pytest.mark.parametrize(
     "content",
     [
-        gzip.compress(b"hello"),
+        gzip.compress(b"hello", mtime=0),
         b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\0" * 40,
         b"Rar!\x1a\x07\x00" + b"\0" * 40,
         b"notes.txt".ljust(257, b"\0") + b"ustar\x0000" + b"\0" * 300,
     ],
+    ids=["gzip", "7z", "rar", "tar"],
 )
 def test_archives_are_refused(content):
     assert "Archives are not accepted" in refused(content, "evidence.pdf")
@@ -167,6 +169,7 @@ def test_archives_are_refused(content):
         b"\x7fELF\x02\x01\x01\x00" + b"\0" * 100,
         b"#!/bin/sh\nrm -rf /\n",
     ],
+    ids=["windows", "linux", "script"],
 )
 def test_programs_and_scripts_are_refused(content):
     assert "Programs and scripts" in refused(content, "report.pdf")
@@ -195,7 +198,9 @@ def test_utf8_text_is_accepted_as_csv_or_txt_by_its_name():
     assert check(table, "calls").kind.key == "txt"
 
 
-@pytest.mark.parametrize("content", ["café".encode("latin-1"), b"text\0with a nul byte"])
+@pytest.mark.parametrize(
+    "content", ["café".encode("latin-1"), b"text\0with a nul byte"], ids=["latin-1", "nul"]
+)
 def test_text_that_is_not_utf8_is_refused(content):
     assert "not accepted" in refused(content, "notes.txt")
 
