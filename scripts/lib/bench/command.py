@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http.cookies import SimpleCookie
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -41,6 +41,7 @@ from urllib.parse import quote, urlencode
 import django
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection, transaction
@@ -49,6 +50,7 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from checklists import services
 from checklists.content import evaluate_condition
@@ -287,6 +289,13 @@ class Command(BaseCommand):
         if over_http and static_env:
             phases["collectstatic"] = time.perf_counter() - mark
         overrides = {
+            "STORAGES": {
+                **settings.STORAGES,
+                "evidence": {
+                    **settings.STORAGES["evidence"],
+                    "OPTIONS": {"location": os.path.join(directory, "evidence")},
+                },
+            },
             "ROOT_URLCONF": "scripts.lib.bench.urls",
             "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -333,9 +342,11 @@ class Command(BaseCommand):
                             options["time_limit"],
                         )
                         server_note = server.description
+                        upload = measure_upload(client, server, targets)
                     if any(page.error.startswith(HttpClient.label) for page in pages):
                         server_note += "\n" + server.log_tail()
                 else:
+                    upload = None
                     count_queries(pages, in_process, warmup=options["warmup"])
                     rounds = measure(
                         pages, in_process, options["requests"], 0, options["time_limit"]
@@ -357,6 +368,8 @@ class Command(BaseCommand):
                 server_note,
                 phases,
             )
+            if upload is not None:
+                self.stdout.write(upload)
 
     def _profile(self, pages: list[Page], client: InProcessClient, options: dict) -> None:
         for page in _named(pages, options["profile"]):
@@ -1109,6 +1122,10 @@ def gunicorn_server(directory: str, extra_env: dict[str, str]) -> Iterator[Serve
             f"ALLOWED_HOSTS = [*ALLOWED_HOSTS, {HOST!r}]  # noqa: F405\n"
             f"DATABASES['default']['NAME'] = {str(connection.settings_dict['NAME'])!r}  # noqa: F405\n"
             'EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"\n'
+            # Evidence uploaded while measuring stays in the temporary directory.
+            f"EVIDENCE = {os.path.join(directory, 'evidence')!r}\n"
+            "STORAGES = {**STORAGES, 'evidence': {**STORAGES['evidence'], "
+            "'OPTIONS': {'location': EVIDENCE}}}  # noqa: F405\n"
         )
     port = _free_port()
     log_path = os.path.join(directory, "gunicorn.log")
@@ -1156,6 +1173,60 @@ def gunicorn_server(directory: str, extra_env: dict[str, str]) -> Iterator[Serve
             _stop(process)
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _memory_kb(pid: int, field: str) -> int:
+    """A line of /proc/PID/status, such as VmRSS or VmHWM (the peak), in kB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    raise CommandError(f"/proc/{pid}/status has no {field}.")
+
+
+def measure_upload(client: HttpClient, server: Server, targets: Targets) -> str:
+    """Upload an evidence file of the largest size allowed and say how far the worker's peak
+    memory rose above what it held before: an upload streamed to a temporary file raises it by
+    far less than the file's size."""
+    try:
+        with open(f"/proc/{server.process.pid}/task/{server.process.pid}/children") as children:
+            worker = int(children.read().split()[0])
+        with open(f"/proc/{worker}/clear_refs", "w") as clear:
+            clear.write("5")  # the peak (VmHWM) starts again from what the worker holds now
+    except (OSError, ValueError, IndexError) as problem:
+        return f"Evidence upload: not measured ({problem})."
+    size = settings.EVIDENCE_MAX_BYTES
+    path = reverse("checklists:answer-evidence", args=[targets.answered.pk, "3.1"])
+    client.request("GET", path, who="member")
+    token = client.jars["member"].get(settings.CSRF_COOKIE_NAME, "")
+    before = _memory_kb(worker, "VmRSS")
+    body = encode_multipart(
+        BOUNDARY,
+        {
+            "csrfmiddlewaretoken": token,
+            "file": SimpleUploadedFile("Training record.txt", b"a" * size),
+            "personal_data": "no",
+            "retention_until": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+    )
+    reply, elapsed = client.request(
+        "POST",
+        path,
+        who="member",
+        body=body,
+        headers={
+            "Content-Type": MULTIPART_CONTENT,
+            "Origin": client.origin,
+            "Referer": client.origin + path,
+        },
+    )
+    peak = _memory_kb(worker, "VmHWM")
+    outcome = "stored" if reply.status == 302 else f"answered {reply.status}"
+    return (
+        f"Evidence upload of {size / 1048576:g} MB: {outcome} in {elapsed:.2f} s; the worker's "
+        f"peak memory rose {max(0, peak - before) / 1024:.1f} MB above the {before / 1024:.0f} MB "
+        "it held before."
+    )
 
 
 def _free_port() -> int:
