@@ -272,7 +272,7 @@ def get_evidence_for(user: User, pk: int, need: str = Can.VIEW) -> EvidenceFile:
     # request; only its restoring (need=KEEP_EVIDENCE) still finds it.
     files = EvidenceFile.objects.filter(pk=pk)
     if need != Can.KEEP_EVIDENCE:
-        files = files.filter(trashed_at__isnull=True, retention_until__gte=timezone.localdate())
+        files = files.live()
     evidence = files.first()
     if evidence is None or not user.is_authenticated:
         raise Http404

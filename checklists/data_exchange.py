@@ -28,7 +28,7 @@ from . import answer_rules, services, sharing
 from .catalog import catalog
 from .content import Problem, decode_utf8, evaluate_condition, read_limited
 from .models import Answer, Assessment, ChecklistVersion, Project, Question, User
-from .selectors import AssessmentState, integrity_hash, rating_labels
+from .selectors import AssessmentState, rating_labels, report_integrity
 
 FORMAT = "westcheck-assessment"
 FORMAT_VERSION = 1
@@ -100,6 +100,7 @@ def assessment_to_dict(state: AssessmentState) -> dict:
     project = assessment.project
     result = state.result
     levels = {level["key"]: level for level in checklist.scoring["levels"]}
+    digest, files = report_integrity(assessment, state)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -134,7 +135,7 @@ def assessment_to_dict(state: AssessmentState) -> dict:
             "started_by": User.objects.filter(pk=assessment.started_by_id)
             .values_list("name", flat=True)
             .first(),
-            "integrity_hash": integrity_hash(state),
+            "integrity_hash": digest,
         },
         "answers": [
             {
@@ -148,6 +149,19 @@ def assessment_to_dict(state: AssessmentState) -> dict:
             }
             for q in state.questions
             if _exported(q)
+        ],
+        # What each evidence file is, as the integrity hash covers it; never its content.
+        "evidence_files": [
+            {
+                "question": file["key"],
+                "name": file["name"] or None,
+                "type": file["kind"],
+                "size": file["size"],
+                "sha256": file["sha256"],
+                "restricted": file["restricted"],
+                "uploaded_at": file["uploaded_at"],
+            }
+            for file in files
         ],
         "summary": {
             "verdict": result.verdict,
@@ -594,7 +608,9 @@ def check_assessment_data(
         data,
         "",
         required=("format", "format_version", "checklist", "assessment", "answers"),
-        optional=("exported_at", "project", "summary"),
+        # The files themselves are not in the file: their list is read as the summary is, for
+        # people, and a new assessment starts without files.
+        optional=("exported_at", "project", "summary", "evidence_files"),
     )
 
     checklist = None

@@ -26,6 +26,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -526,19 +527,41 @@ def _cover_lines(assessment, project) -> dict[str, str]:
     return {"status_line": status, "project_line": " · ".join(facts)}
 
 
+def evidence_listing(files: list[dict], assessment) -> list[dict]:
+    """The evidence files a report lists (submissions.frozen_files), each with when it was
+    purged or deleted, if it was (1 query when there are files of a submitted assessment)."""
+    from .models import EvidenceTombstone
+
+    gone = {}
+    if files and assessment.is_submitted:
+        gone = dict(
+            EvidenceTombstone.objects.filter(file_id__in=[f["id"] for f in files]).values_list(
+                "file_id", "deleted_at"
+            )
+        )
+    return [
+        {
+            **file,
+            "uploaded_at": parse_datetime(file["uploaded_at"]),
+            "gone_at": gone.get(file["id"]),
+        }
+        for file in files
+    ]
+
+
 def assessment_report_context(
     assessment, *, generated_at: datetime | None = None, state=None
 ) -> dict[str, Any]:
     """Everything the report shows, for the PDF and the HTML preview alike (2 queries, 1 when
     the caller already has the assessment's `state`)."""
-    from .selectors import assessment_state, assessment_summary, integrity_hash
+    from .selectors import assessment_state, assessment_summary, report_integrity
 
     state = state or assessment_state(assessment, answerers=False)
     summary = assessment_summary(state)
     checklist = assessment.checklist
     project = assessment.project
     actions, unanswered = action_plan(state, summary["gaps"])
-    digest = integrity_hash(state)
+    digest, files = report_integrity(assessment, state)
     return {
         "assessment": assessment,
         "project": project,
@@ -555,6 +578,7 @@ def assessment_report_context(
         "other_gaps": [g for g in summary["gaps"] if not g["blocking"]],
         "integrity_hash": digest,
         "integrity_short": " ".join(digest[i : i + 4] for i in range(0, 16, 4)),
+        "evidence_files": evidence_listing(files, assessment),
         "generated_at": generated_at or timezone.now(),
         "is_draft": not assessment.is_submitted,
         # Only a submitted report can be checked by someone without an account.

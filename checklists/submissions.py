@@ -31,6 +31,7 @@ class Snapshot:
     answers: list[dict]
     summary: dict
     integrity_hash: str
+    evidence: list[dict] = ()
 
     @property
     def verdict(self) -> str:
@@ -61,14 +62,51 @@ def frozen_answers(answers: Iterable[tuple[str, AnswerLike | None]]) -> list[dic
     ]
 
 
-def answers_hash(content_hash: str, answers: list[dict]) -> str:
-    """SHA-256 over the checklist version's content hash and the answers (frozen_answers), as
-    reports print it: selectors.integrity_hash and every submission compute it here."""
+class FileLike(Protocol):
+    pk: int
+    name: str
+    kind: str
+    size: int
+    sha256: str
+    restricted: bool
+    uploaded_at: Any
+
+
+def frozen_files(files: Iterable[tuple[str, FileLike]]) -> list[dict]:
+    """(question key, evidence file) in the checklist's order, as a submission keeps them: what
+    each file is, never its content. A restricted file's name, which may hold personal data, is
+    left out."""
+    return [
+        {
+            "id": file.pk,
+            "key": key,
+            "name": "" if file.restricted else file.name,
+            "kind": file.kind,
+            "size": file.size,
+            "sha256": file.sha256,
+            "restricted": file.restricted,
+            "uploaded_at": file.uploaded_at.isoformat(),
+        }
+        for key, file in files
+    ]
+
+
+def answers_hash(content_hash: str, answers: list[dict], files: list[dict] = ()) -> str:
+    """SHA-256 over the checklist version's content hash, the answers (frozen_answers) and the
+    evidence files (frozen_files), as reports print it: selectors.integrity_hash and every
+    submission compute it here.
+
+    Without files the payload is what it was before files existed, so that the hashes of older
+    reports and submissions still come out the same.
+    """
     rows = [
         [a["key"], a["rating"], a["na_justification"], a["evidence_note"], a["evidence_links"]]
         for a in answers
     ]
-    payload = json.dumps([content_hash, rows], ensure_ascii=False, separators=(",", ":"))
+    content = [content_hash, rows]
+    if files:
+        content.append([[f["key"], f["name"], f["kind"], f["size"], f["sha256"]] for f in files])
+    payload = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -108,15 +146,20 @@ def summary_of(rules: Mapping[str, Any], result: Result) -> dict:
 
 
 def snapshot(
-    rules: Mapping[str, Any], result: Result, content_hash: str, answers: list[dict]
+    rules: Mapping[str, Any],
+    result: Result,
+    content_hash: str,
+    answers: list[dict],
+    files: list[dict] = (),
 ) -> Snapshot:
     """What a submission freezes, from the rules, the scoring result, the checklist version's
-    content hash and the answers (frozen_answers)."""
+    content hash, the answers (frozen_answers) and the evidence files (frozen_files)."""
     # As the JSON columns will read back, so that what is compared later is what is stored.
     return Snapshot(
         answers=json.loads(json.dumps(answers)),
         summary=json.loads(json.dumps(summary_of(rules, result))),
-        integrity_hash=answers_hash(content_hash, answers),
+        integrity_hash=answers_hash(content_hash, answers, files),
+        evidence=json.loads(json.dumps(list(files))),
     )
 
 

@@ -5,7 +5,9 @@ the audit trail."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 from datetime import timedelta
 
@@ -461,3 +463,64 @@ def test_a_member_deleting_a_file_leaves_a_tombstone(
     tombstone = EvidenceTombstone.objects.get()
     assert (tombstone.reason, tombstone.deleted_by) == ("deleted", editor)
     assert tombstone.sha256 == evidence.sha256
+
+
+# --- Reports and exports list files, never their content ------------------------------------
+
+
+def test_the_report_and_the_json_export_list_files_without_their_content(assessment, owner):
+    uploaded(assessment, owner, name="procedure.pdf")
+    uploaded(assessment, owner, name="Case of Jane.pdf", personal_data="yes")
+    as_owner = client_for(owner)
+    report = as_owner.get(reverse("checklists:assessment-report", args=[assessment.pk])).text
+    assert "Evidence files" in report
+    assert "procedure.pdf" in report
+    assert hashlib.sha256(PDF).hexdigest() in report
+    assert "Case of Jane" not in report  # a restricted file's name is never printed
+    assert "Restricted: may contain personal data" in report
+    exported = as_owner.get(
+        reverse("checklists:assessment-export", args=[assessment.pk, "json"])
+    ).json()
+    files = exported["evidence_files"]
+    assert [(f["question"], f["name"], f["restricted"]) for f in files] == [
+        ("3.1", "procedure.pdf", False),
+        ("3.1", None, True),
+    ]
+    assert files[0]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert "%PDF" not in json.dumps(exported["evidence_files"])
+
+
+def test_a_submitted_report_keeps_its_hash_and_says_when_a_file_was_purged(
+    assessment, owner, evidence_root
+):
+    evidence = uploaded(assessment, owner, days=1)
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    submission = assessment.submission
+    report_url = reverse("checklists:assessment-report", args=[assessment.pk])
+    assert "procedure.pdf" in client_for(owner).get(report_url).text
+    expire(evidence)
+    purge()
+    age_in_trash(evidence)
+    purge()
+    assert stored_objects(evidence_root) == []
+    report = client_for(owner).get(report_url)
+    assert report.context["integrity_hash"] == submission.integrity_hash
+    text = report.text
+    assert "procedure.pdf" in text
+    assert f"Evidence purged on {timezone.localdate():%-d %B %Y}" in text
+    verify = reverse("checklists:assessment-verify", args=[assessment.pk])
+    checked = client_for(owner).get(verify, {"hash": submission.integrity_hash[:16]})
+    assert checked.context["outcome"] == "match"
+
+
+def test_the_report_costs_the_same_with_many_files(assessment, owner, django_assert_num_queries):
+    report_url = reverse("checklists:assessment-report", args=[assessment.pk])
+    as_owner = client_for(owner)
+    as_owner.get(report_url)
+    with django_assert_num_queries(6):
+        as_owner.get(report_url)
+    for n in range(6):
+        uploaded(assessment, owner, name=f"record-{n}.pdf")
+    with django_assert_num_queries(6):
+        assert "record-5.pdf" in as_owner.get(report_url).text

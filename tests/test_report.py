@@ -21,7 +21,7 @@ from checklists.forms.actions import (
 )
 from checklists.models import Assessment, ChecklistVersion, Membership, Organisation
 from checklists.reports import assessment_report_pdf
-from checklists.selectors import answers_integrity_hash, assessment_state, integrity_hash
+from checklists.selectors import assessment_state, integrity_hash, report_integrity
 from tests.conftest import audit_lock_queries
 
 pytestmark = pytest.mark.django_db
@@ -274,7 +274,7 @@ def test_hash_from_the_answers_alone_is_the_reports_hash(owner, project, few_ans
     )
     for assessment in (few_answers, all_answers):
         fresh = get_assessment_for(owner, assessment.pk)
-        assert answers_integrity_hash(fresh) == integrity_hash(assessment_state(fresh))
+        assert report_integrity(fresh)[0] == integrity_hash(assessment_state(fresh))
     assert any(q.state == "set_aside" and q.answer for q in assessment_state(fresh).questions)
 
 
@@ -325,10 +325,11 @@ def test_report_preview_query_count_does_not_grow_with_answers(
     )
     client.force_login(owner)
     # session, user, assessment (+project, organisation, submitter's name, role), answers,
-    # actions; the checklist version with its questions is in memory (catalog.py)
+    # actions, the evidence files in force (for the hash and the list); the checklist version
+    # with its questions is in memory (catalog.py)
     catalog.checklist_version(checklist.pk)
     for assessment in (empty, gappy):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             assert (
                 client.get(
                     reverse("checklists:assessment-report", args=[assessment.pk])
@@ -633,8 +634,8 @@ def test_verification_query_count_does_not_grow_with_answers(
         printed = integrity_hash(assessment_state(assessment))[:16]
         url = reverse("checklists:assessment-verify", args=[assessment.pk])
         # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and
-        # the user's role, 4. answers (for the hash).
-        with django_assert_num_queries(4):
+        # the user's role, 4. answers and 5. evidence files in force (for the hash).
+        with django_assert_num_queries(5):
             response = client.get(url, {"hash": printed})
         assert response.context["outcome"] == "match"
 
@@ -666,9 +667,10 @@ def test_json_export_query_count_does_not_grow_with_answers(
     for assessment in few_and_all:
         url = reverse("checklists:assessment-export", args=[assessment.pk, "json"])
         # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and
-        # the user's role, 4. answers with who answered, 5. who started the assessment (its name),
-        # 6. the organisation's last audit event, 7. the download's event.
-        with django_assert_num_queries(7 + audit_lock_queries()):
+        # the user's role, 4. answers with who answered, 5. the evidence files in force, 6. who
+        # started the assessment (its name), 7. the organisation's last audit event, 8. the
+        # download's event.
+        with django_assert_num_queries(8 + audit_lock_queries()):
             response = client.get(url)
         assert response.status_code == 200
         data = json.loads(response.content)
@@ -680,10 +682,10 @@ def test_pdf_query_count_does_not_grow_with_answers(client, few_and_all, django_
     for assessment in few_and_all:
         url = reverse("checklists:assessment-report-pdf", args=[assessment.pk])
         # 1. session, 2. user, 3. assessment with project, organisation, submitter's name and
-        # the user's role, 4. answers with who answered, 5. the planned actions. Fonts and
-        # stylesheets come from disk, not the database. 6. the organisation's last audit event,
-        # 7. the download's event.
-        with django_assert_num_queries(7 + audit_lock_queries()):
+        # the user's role, 4. answers with who answered, 5. the planned actions, 6. the evidence
+        # files in force. Fonts and stylesheets come from disk, not the database. 7. the
+        # organisation's last audit event, 8. the download's event.
+        with django_assert_num_queries(8 + audit_lock_queries()):
             response = client.get(url)
         assert response.status_code == 200
         assert response.content.startswith(b"%PDF")

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from checklists import services
+from checklists import services, submissions
 from checklists.catalog import catalog
 from checklists.models import (
     Assessment,
     AuditEvent,
+    EvidenceFile,
     Project,
     Submission,
     SubmissionChanged,
 )
 from checklists.scoring import score_assessment
 from checklists.selectors import assessment_state, integrity_hash
+from checklists.services.evidence import evidence_upload
 from tests.conftest import database_state
 from tests.test_walkthrough import PROFILE, answer_everything, record
 
@@ -199,6 +206,8 @@ def test_a_submission_is_never_changed(perfect, owner):
         Submission.objects.filter(pk=submission.pk).update(submitted_by=None, score=0)
     with pytest.raises(IntegrityError), transaction.atomic():
         Submission.objects.filter(pk=submission.pk).update(submitted_by=None, submitted_by_name="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Submission.objects.filter(pk=submission.pk).update(submitted_by=None, evidence=[{}])
     submission.refresh_from_db()
     assert (submission.milestone, submission.verdict) == ("", "ready")
 
@@ -373,3 +382,61 @@ def test_the_migration_builds_what_the_service_builds(
     assert not Submission.objects.filter(assessment=draft).exists()
     backfill(historical_apps())  # nothing left to do
     assert Submission.objects.count() == 3
+
+
+# --- Evidence files in the submission and its hash ------------------------------------------
+
+
+def attach(assessment, owner, key, name, content, personal_data="no"):
+    return evidence_upload(
+        assessment=assessment,
+        question_key=key,
+        upload=SimpleUploadedFile(name, content),
+        personal_data=personal_data,
+        retention_until=timezone.localdate() + timedelta(days=30),
+        user=owner,
+    )
+
+
+def test_without_files_the_hash_is_the_one_reports_printed_before_files(perfect):
+    """Older reports and submissions must still verify: no files, the same payload as ever."""
+    state = assessment_state(perfect)
+    answers = submissions.frozen_answers((q.key, q.answer) for q in state.questions)
+    rows = [
+        [a["key"], a["rating"], a["na_justification"], a["evidence_note"], a["evidence_links"]]
+        for a in answers
+    ]
+    payload = json.dumps(
+        [perfect.checklist.content_hash, rows], ensure_ascii=False, separators=(",", ":")
+    )
+    assert integrity_hash(state) == hashlib.sha256(payload.encode()).hexdigest()
+
+
+def test_the_submission_keeps_its_files_and_its_hash_covers_them(perfect, owner):
+    before = integrity_hash(assessment_state(perfect))
+    attach(perfect, owner, "6.2", "Data policy.txt", b"We keep call records 30 days.")
+    attach(perfect, owner, "3.1", "Procedure.txt", b"Emergencies go to the list.")
+    attach(perfect, owner, "3.1", "Case notes.txt", b"Names removed.", personal_data="yes")
+    with_files = integrity_hash(assessment_state(perfect))
+    assert with_files != before
+    services.assessment_submit(assessment=perfect, user=owner)
+    submission = Submission.objects.get(assessment=perfect)
+    assert submission.integrity_hash == with_files
+    assert [(f["key"], f["name"], f["restricted"]) for f in submission.evidence] == [
+        ("3.1", "Procedure.txt", False),
+        ("3.1", "", True),  # a restricted file's name may hold personal data: not kept
+        ("6.2", "Data policy.txt", False),
+    ]
+    assert (
+        submission.evidence[0]["sha256"]
+        == hashlib.sha256(b"Emergencies go to the list.").hexdigest()
+    )
+
+
+def test_a_file_past_its_deletion_date_is_not_submitted(perfect, owner):
+    gone = attach(perfect, owner, "3.1", "Old.txt", b"Out of date.")
+    EvidenceFile.objects.filter(pk=gone.pk).update(
+        retention_until=timezone.localdate() - timedelta(days=1)
+    )
+    services.assessment_submit(assessment=perfect, user=owner)
+    assert Submission.objects.get(assessment=perfect).evidence == []

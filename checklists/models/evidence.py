@@ -9,11 +9,26 @@ restricted: only the organisation's owners and editors see it (access.py says wh
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .checklists import Question
 from .people import Organisation, User
 from .projects import Assessment
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def live(self):
+        """Files in force: neither in the trash nor past their deletion date. A file past its
+        date is gone from every list and download on the very next request, before the daily
+        job moves it to the trash."""
+        return self.filter(trashed_at__isnull=True, retention_until__gte=timezone.localdate())
+
+    def in_trash(self):
+        """Files in the trash, or past their deletion date on their way there."""
+        return self.filter(
+            models.Q(trashed_at__isnull=False) | models.Q(retention_until__lt=timezone.localdate())
+        )
 
 
 class EvidenceFile(models.Model):
@@ -54,6 +69,8 @@ class EvidenceFile(models.Model):
     # Past its deletion date, a file goes to the trash: out of every list and download at once,
     # restorable for TRASH_DAYS, then purged (services/evidence.py).
     trashed_at = models.DateTimeField(_("moved to the trash at"), null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evidence file")

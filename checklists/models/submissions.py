@@ -77,6 +77,10 @@ class Submission(models.Model):
     # The summary's gate states as text (submissions.gates_text), for lists of many rows.
     # Nullable so that the column is added in place (migration 0019), its triggers kept.
     gates = models.CharField(_("gate states"), max_length=200, null=True, blank=True)  # noqa: DJ001
+    # The evidence files as submitted (submissions.frozen_files): what each was, never its
+    # content. Null for submissions made before files existed, which had none; nullable, like
+    # gates, so that the column is added in place (migration 0027).
+    evidence = models.JSONField(_("evidence files"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")

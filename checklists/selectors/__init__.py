@@ -6,13 +6,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 
 from .. import submissions
 from ..catalog import Catalog, QuestionInfo, SectionInfo, catalog, checklist_version
 from ..content import evaluate_condition
 from ..links import url_maker
-from ..models import Answer, Assessment, Membership, Project, ProjectUserObjectPermission, User
+from ..models import (
+    Answer,
+    Assessment,
+    EvidenceFile,
+    Membership,
+    Project,
+    ProjectUserObjectPermission,
+    User,
+)
 from ..scoring import NOT_APPLICABLE, Result, answer_counts, score_assessment
 
 
@@ -630,28 +639,17 @@ def section_links(assessment: Assessment) -> dict[str, str]:
 
 
 def integrity_hash(state: AssessmentState) -> str:
-    """SHA-256 over the checklist version's content hash and every answer, as printed on reports.
+    """SHA-256 over the checklist version's content hash, every answer and the evidence files in
+    force, as printed on reports (1 query, for the files).
 
-    Anyone holding a report can compare it with the live assessment: if an answer, a note or a
-    link changed since the report was made, the hash differs. Who answered and when do not count.
-    The arithmetic lives in submissions.answers_hash, which every submission's hash comes from.
+    Anyone holding a report can compare it with the live assessment: if an answer, a note, a
+    link or a file changed since the report was made, the hash differs. Who answered and when do
+    not count. The arithmetic lives in submissions.answers_hash, which every submission's hash
+    comes from.
     """
-    return submissions.answers_hash(state.assessment.checklist.content_hash, _frozen_answers(state))
-
-
-def answers_integrity_hash(assessment: Assessment) -> str:
-    """integrity_hash of the assessment as it is now, from its answers alone (1 query).
-
-    The hash covers the checklist version and the answers in the checklist's order, not what
-    applies or the scores: the verify page needs no state, whose sections and scoring were
-    most of its work.
-    """
-    answers = _answers(assessment, answerers=False)
+    assessment = state.assessment
     return submissions.answers_hash(
-        assessment.checklist.content_hash,
-        submissions.frozen_answers(
-            (q.key, answers.get(q.pk)) for q in catalog(assessment.checklist).questions
-        ),
+        assessment.checklist.content_hash, _frozen_answers(state), frozen_evidence(assessment)
     )
 
 
@@ -659,12 +657,60 @@ def _frozen_answers(state: AssessmentState) -> list[dict]:
     return submissions.frozen_answers((q.key, q.answer) for q in state.questions)
 
 
+def frozen_evidence(assessment: Assessment) -> list[dict]:
+    """The assessment's evidence files in force, in the checklist's order, as a submission keeps
+    them (submissions.frozen_files; 1 query)."""
+    order = enumerate(catalog(assessment.checklist).questions)
+    questions = {q.pk: (position, q.key) for position, q in order}
+    files = sorted(
+        EvidenceFile.objects.live()
+        .filter(assessment=assessment)
+        .only(
+            "pk", "question_id", "name", "kind", "size", "sha256", "personal_data", "uploaded_at"
+        ),
+        key=lambda f: (questions[f.question_id][0], f.uploaded_at, f.pk),
+    )
+    return submissions.frozen_files((questions[f.question_id][1], f) for f in files)
+
+
+def report_integrity(
+    assessment: Assessment, state: AssessmentState | None = None
+) -> tuple[str, list[dict]]:
+    """The integrity hash a report of the assessment prints, and the evidence files it lists.
+
+    A submitted assessment's come from its submission, as frozen: a file purged since stays
+    listed, and the hash stays the one printed on every report of it. A draft's are worked out
+    from its answers (from `state`, or 1 query) and its files in force (1 query).
+    """
+    if assessment.is_submitted:
+        try:
+            submission = assessment.submission
+        except ObjectDoesNotExist:
+            submission = None
+        if submission is not None:
+            return submission.integrity_hash, list(submission.evidence or [])
+    files = frozen_evidence(assessment)
+    if state is not None:
+        answers = _frozen_answers(state)
+    else:
+        found = _answers(assessment, answerers=False)
+        answers = submissions.frozen_answers(
+            (q.key, found.get(q.pk)) for q in catalog(assessment.checklist).questions
+        )
+    return submissions.answers_hash(assessment.checklist.content_hash, answers, files), files
+
+
 def submission_snapshot(state: AssessmentState) -> submissions.Snapshot:
-    """What submitting the assessment in this state freezes: its answers, their integrity hash
-    (the one its report prints) and its scores, verdict, gate states and gaps."""
+    """What submitting the assessment in this state freezes: its answers and evidence files,
+    their integrity hash (the one its report prints) and its scores, verdict, gate states and
+    gaps."""
     checklist = state.assessment.checklist
     return submissions.snapshot(
-        checklist.scoring, state.result, checklist.content_hash, _frozen_answers(state)
+        checklist.scoring,
+        state.result,
+        checklist.content_hash,
+        _frozen_answers(state),
+        frozen_evidence(state.assessment),
     )
 
 

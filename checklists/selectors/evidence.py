@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Q
-from django.utils import timezone
-
 from ..access import Can
 from ..models import Assessment, EvidenceFile
 
@@ -14,11 +11,7 @@ from ..models import Assessment, EvidenceFile
 def visible_evidence(assessment: Assessment, question_pks=None) -> dict[int, list[EvidenceFile]]:
     """The assessment's files the user may see (assessment.caps), by question pk, oldest first
     (1 query): restricted ones only for those who may see such files."""
-    files = EvidenceFile.objects.filter(
-        assessment=assessment,
-        trashed_at__isnull=True,
-        retention_until__gte=timezone.localdate(),
-    ).select_related("uploaded_by")
+    files = EvidenceFile.objects.live().filter(assessment=assessment).select_related("uploaded_by")
     if question_pks is not None:
         files = files.filter(question_id__in=list(question_pks))
     if Can.VIEW_RESTRICTED_EVIDENCE not in assessment.caps:
@@ -35,7 +28,7 @@ def trashed_evidence(assessment: Assessment, question_pk: int) -> list[EvidenceF
     if Can.KEEP_EVIDENCE not in assessment.caps:
         return []
     return list(
-        EvidenceFile.objects.filter(assessment=assessment, question_id=question_pk)
-        .filter(Q(trashed_at__isnull=False) | Q(retention_until__lt=timezone.localdate()))
+        EvidenceFile.objects.in_trash()
+        .filter(assessment=assessment, question_id=question_pk)
         .order_by("retention_until", "pk")
     )

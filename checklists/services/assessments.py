@@ -288,6 +288,7 @@ def _submission_create(
         integrity_hash=frozen.integrity_hash,
         answers=frozen.answers,
         summary=frozen.summary,
+        evidence=frozen.evidence,
         verdict=frozen.verdict,
         score=frozen.score,
         gates=frozen.gates,

@@ -132,6 +132,16 @@ def evidence_upload(
     )
     try:
         with transaction.atomic():
+            # Submitting locks the assessment's row too: a file lands before the submission
+            # freezes the list of files, or not at all.
+            if (
+                not Assessment.objects.select_for_update()
+                .filter(pk=assessment.pk, status=Assessment.Status.DRAFT)
+                .exists()
+            ):
+                raise PermissionDenied(
+                    _("This assessment has been submitted: its evidence is final.")
+                )
             # One upload at a time per organisation, so that two at once cannot both take the
             # last of the quota.
             Organisation.objects.select_for_update().filter(pk=organisation_id).first()
@@ -232,6 +242,12 @@ def evidence_delete(*, evidence: EvidenceFile, user: User) -> None:
         raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
     stored = evidence.stored_name
     with transaction.atomic():
+        if (
+            not Assessment.objects.select_for_update()
+            .filter(pk=evidence.assessment_id, status=Assessment.Status.DRAFT)
+            .exists()
+        ):
+            raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
         _tombstone(evidence, reason=EvidenceTombstone.Reason.DELETED, user=user)
         deleted, _rows = EvidenceFile.objects.filter(pk=evidence.pk).delete()
         if not deleted:  # deleted by someone else a moment ago: nothing left to do

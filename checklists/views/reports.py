@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..access import Can, get_assessment_for
 from ..downloads import private_download
-from ..selectors import answers_integrity_hash, assessment_gaps, assessment_state
+from ..selectors import assessment_gaps, assessment_state, report_integrity
 from ..selectors.verification import report_validity
 
 
@@ -131,7 +131,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     form = VerifyForm(request.GET or None)
     outcome = None
     if form.is_valid():
-        current = answers_integrity_hash(assessment)
+        current, _files = report_integrity(assessment)
         outcome = "match" if current.startswith(form.cleaned_data["hash"]) else "mismatch"
     return render(
         request,
