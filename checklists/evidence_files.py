@@ -18,8 +18,10 @@ import codecs
 import hashlib
 import io
 import re
+import threading
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -304,6 +306,25 @@ def _package_kind(upload: BinaryIO) -> str:
     )
 
 
+# WeasyPrint, once imported, lets Pillow load truncated images (filling in what is missing) for
+# the whole process; an upload must be refused as damaged instead. The setting is a global of
+# Pillow's: it is turned off around the decoding alone, one decoding at a time.
+_strict = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    from PIL import ImageFile
+
+    with _strict:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _clean_image(upload: BinaryIO, pillow_format: str) -> bytes:
     """The image encoded again from its pixels, turned upright, without its metadata (EXIF with
     the place and the device, XMP, comments)."""
@@ -311,7 +332,7 @@ def _clean_image(upload: BinaryIO, pillow_format: str) -> bytes:
 
     upload.seek(0)
     try:
-        with Image.open(upload, formats=[pillow_format]) as image:
+        with _truncated_images_refused(), Image.open(upload, formats=[pillow_format]) as image:
             if image.width * image.height > IMAGE_PIXELS:
                 raise FileRefused(_("This image has too many pixels. Make it smaller."))
             image.load()

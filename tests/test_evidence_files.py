@@ -251,8 +251,17 @@ def test_a_webp_is_encoded_again():
     assert found.replacement.startswith(b"RIFF")
 
 
-def test_a_damaged_image_is_refused():
-    assert "damaged" in refused(image("PNG")[:60], "scan.png")
+@pytest.mark.parametrize("lenient", [False, True], ids=["pillow-default", "weasyprint-loaded"])
+def test_a_damaged_image_is_refused(monkeypatch, lenient):
+    """Even once WeasyPrint has told Pillow, for the whole process, to fill in truncated
+    images."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
+    truncated = image("JPEG", size=(200, 200))
+    assert "damaged" in refused(truncated[: len(truncated) // 2], "scan.jpg")
+    assert "damaged" in refused(image("PNG", size=(200, 200))[:120], "scan.png")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is lenient
 
 
 def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded():
