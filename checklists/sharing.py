@@ -11,10 +11,12 @@ The levels (docs/sharing.md):
   gaps, and the action plan's items (which question, what status);
 - sections: and, for the sections the owner chose, each answer's rating and its
   not-applicable justification, and the actions' due dates;
-- full: every section, with the evidence notes and links, the actions' owners and the name
-  of who submitted.
+- full: every section, with the evidence notes and links, the list of evidence files (what each
+  is, to download while the file is kept), the actions' owners and the name of who submitted.
 
-People's names (who submitted, who owns an action) are shared at full detail only.
+People's names (who submitted, who owns an action) are shared at full detail only. Restricted
+evidence files (their uploader said they contain, or may contain, personal data) are never
+shared, at any detail.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     SECTIONS: ("due_date",),
     FULL: ("due_date", "owner"),
 }
+
+
+# The fields of an evidence file (submissions.frozen_files) a share shows, at full detail only.
+FILE_FIELDS = ("id", "name", "kind", "size", "sha256", "uploaded_at")
 
 
 def rank(detail: str) -> int:
@@ -93,6 +99,11 @@ class SharedSubmission:
     # Question key -> the answer's shared fields (ANSWER_FIELDS), for sections_shown only.
     answers: dict[str, dict] = field(default_factory=dict)
     submitted_by_name: str = ""
+    # Question key -> its evidence files (FILE_FIELDS), at full detail, never restricted ones.
+    evidence: dict[str, tuple[dict, ...]] = field(default_factory=dict)
+
+    def shows_file(self, file_id: int) -> bool:
+        return any(f["id"] == file_id for files in self.evidence.values() for f in files)
 
     def shows(self, section_key: str) -> bool:
         return section_key in self.sections_shown
@@ -111,12 +122,13 @@ def redact(
     answers: Iterable[Mapping],
     actions: Iterable[Mapping],
     submitted_by_name: str,
+    evidence: Iterable[Mapping] = (),
 ) -> SharedSubmission:
     """The submission as a share of `detail` shows it.
 
-    `section_of` maps each question key to its section's key; `summary` and `answers` are a
-    Submission's (submissions.summary_of, submissions.frozen_answers); each action is a mapping
-    with key, status, due_date and owner.
+    `section_of` maps each question key to its section's key; `summary`, `answers` and
+    `evidence` are a Submission's (submissions.summary_of, frozen_answers, frozen_files); each
+    action is a mapping with key, status, due_date and owner.
     """
     if detail not in LEVELS:
         raise ValueError(f"unknown detail level {detail!r}")
@@ -128,6 +140,13 @@ def redact(
         for answer in answers:
             if section_of.get(answer["key"]) in shown:
                 shared_answers[answer["key"]] = {name: answer[name] for name in answer_fields}
+    shared_files: dict[str, list[dict]] = {}
+    if detail == FULL:
+        for file in evidence:
+            if not file["restricted"] and section_of.get(file["key"]) in shown:
+                shared_files.setdefault(file["key"], []).append(
+                    {name: file[name] for name in FILE_FIELDS}
+                )
     return SharedSubmission(
         detail=detail,
         sections_shown=shown,
@@ -153,6 +172,7 @@ def redact(
         ),
         answers=shared_answers,
         submitted_by_name=submitted_by_name if shows_names(detail) else "",
+        evidence={key: tuple(files) for key, files in shared_files.items()},
     )
 
 

@@ -151,6 +151,7 @@ urlpatterns = [
         name="shared-review",
     ),
     path("shared/<int:pk>/comments/", comments.shared_comments, name="shared-comments"),
+    path("shared/<int:pk>/files/<int:file_id>/", evidence.shared_evidence, name="shared-evidence"),
     path(
         "shared/<int:pk>/submissions/<int:number>/report.pdf",
         sharing.shared_report_pdf,

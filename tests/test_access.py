@@ -289,6 +289,10 @@ EXPECTED: dict[str, list[Rule]] = {
                                        [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, 404,   404,   404,   404,   404,   404),
                                        shared_post=(403,   403,   404,   DONE,  DONE))],
+    # A shared file: at full detail alone; the world's live share is of chosen sections, so
+    # nobody gets the file (tests/test_evidence.py downloads one through a full share).
+    "checklists:shared-evidence":      [Rule(get=(LOGIN, 404,   404,   404,   404,   404,   404),
+                                       shared_get=(404,   404,   404,   404,   404))],
     # What is shared: the fund's people while the share lives; nobody else, ever.
     **{
         name: [Rule(get=(LOGIN, 404, 404, 404, 404, 404, 404), kwargs=kwargs,
@@ -584,6 +588,7 @@ def url_of(name: str, world, place, **fixed) -> str:
         "number": 1,
         "invitation_pk": world.invitation.pk if kind == "organisation" else place.invitation.pk,
         "member_pk": world.member.pk,
+        "file_id": place.evidence.pk,
         "user_pk": place.collaborator.pk,
         "key": "1",
         "slug": world.checklist.slug,

@@ -21,7 +21,9 @@ from PIL import Image
 from checklists import services
 from checklists.models import AuditEvent, EvidenceFile, EvidenceTombstone
 from checklists.services import evidence as evidence_services
+from checklists.services import sharing as sharing_services
 from checklists.services.evidence import evidence_upload
+from tests.conftest import SITE, person
 from tests.test_walkthrough import answer_everything, client_for
 
 pytestmark = pytest.mark.django_db
@@ -207,12 +209,12 @@ def test_restricted_files_are_for_owners_and_editors_alone(
     )
     evidence = EvidenceFile.objects.get()
     download = reverse("checklists:evidence-download", args=[evidence.pk])
-    for person in (owner, editor):
-        assert client_for(person).get(download).status_code == 200
-        assert "Case file.pdf" in client_for(person).get(page(assessment)).content.decode()
-    for person in (viewer, collaborator):
-        assert client_for(person).get(download).status_code == 403
-        assert "Case file.pdf" not in client_for(person).get(page(assessment)).content.decode()
+    for who in (owner, editor):
+        assert client_for(who).get(download).status_code == 200
+        assert "Case file.pdf" in client_for(who).get(page(assessment)).content.decode()
+    for who in (viewer, collaborator):
+        assert client_for(who).get(download).status_code == 403
+        assert "Case file.pdf" not in client_for(who).get(page(assessment)).content.decode()
 
 
 def test_who_may_do_what(assessment, owner, editor, viewer, collaborator, outsider, evidence_root):
@@ -524,3 +526,82 @@ def test_the_report_costs_the_same_with_many_files(assessment, owner, django_ass
         uploaded(assessment, owner, name=f"record-{n}.pdf")
     with django_assert_num_queries(6):
         assert "record-5.pdf" in as_owner.get(report_url).text
+
+
+# --- Through a share: full detail only, never a restricted file -----------------------------
+
+
+@pytest.fixture
+def funder():
+    fatima = person("fatima@fund.example", "Fatima Funder")
+    services.organisation_create(name="Open Voices Fund", kind="funder", owner=fatima)
+    return fatima
+
+
+def shared_with(assessment, owner, funder, detail, sections=()):
+    offered = sharing_services.share_offer(
+        submission=assessment.submission,
+        email=funder.email,
+        detail=detail,
+        sections=list(sections),
+        role="viewer",
+        follows_later=False,
+        expires_at=timezone.now() + timedelta(days=30),
+        message="",
+        user=owner,
+        site=SITE,
+    )
+    return sharing_services.share_accept(
+        share=offered, organisation=funder.memberships.get().organisation, user=funder, site=SITE
+    )
+
+
+def test_a_full_share_lists_and_serves_files_but_never_a_restricted_one(assessment, owner, funder):
+    kept = uploaded(assessment, owner, name="procedure.pdf")
+    secret = uploaded(assessment, owner, name="Case of Jane.pdf", personal_data="yes")
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    share = shared_with(assessment, owner, funder, "full")
+    as_funder = client_for(funder)
+    page_html = as_funder.get(reverse("checklists:shared", args=[share.pk])).text
+    assert "procedure.pdf" in page_html
+    assert "Case of Jane" not in page_html
+    download = reverse("checklists:shared-evidence", args=[share.pk, kept.pk])
+    response = as_funder.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Security-Policy"] == "sandbox"
+    event = AuditEvent.objects.filter(kind="evidence.downloaded").get()
+    assert (event.organisation_id, event.data["share"]) == (kept.organisation_id, share.pk)
+    restricted = reverse("checklists:shared-evidence", args=[share.pk, secret.pk])
+    assert as_funder.get(restricted).status_code == 404
+    # Revoked: gone on the very next request.
+    sharing_services.share_end(share=share, user=owner, site=SITE)
+    assert as_funder.get(download).status_code == 404
+
+
+def test_below_full_detail_no_file_is_shared(assessment, owner, funder):
+    kept = uploaded(assessment, owner, name="procedure.pdf")
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    share = shared_with(assessment, owner, funder, "sections", ["3"])
+    as_funder = client_for(funder)
+    assert "procedure.pdf" not in as_funder.get(reverse("checklists:shared", args=[share.pk])).text
+    download = reverse("checklists:shared-evidence", args=[share.pk, kept.pk])
+    assert as_funder.get(download).status_code == 404
+
+
+def test_a_file_of_another_assessment_is_not_served_through_a_share(
+    assessment, owner, funder, project, checklist
+):
+    uploaded(assessment, owner, name="procedure.pdf")
+    answer_everything(assessment, owner)
+    services.assessment_submit(assessment=assessment, user=owner)
+    share = shared_with(assessment, owner, funder, "full")
+    other = services.assessment_start(
+        project=project, checklist=checklist, title="Draft", started_by=owner
+    )
+    elsewhere = uploaded(other, owner, name="draft notes.pdf")
+    download = reverse("checklists:shared-evidence", args=[share.pk, elsewhere.pk])
+    assert client_for(funder).get(download).status_code == 404
+    assert client_for(owner).get(download).status_code == 404

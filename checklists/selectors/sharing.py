@@ -79,6 +79,7 @@ def redacted(submission: Submission, detail: str, sections: list[str]) -> sharin
         answers=submission.answers,
         actions=_actions(submission),
         submitted_by_name=submission.submitted_by_name,
+        evidence=submission.evidence or (),
     )
 
 
@@ -177,6 +178,7 @@ def shared_page(submission: Submission, project, detail: str, sections: list[str
                         "key": q.key,
                         "text": q.text,
                         "answer": shared.answers.get(q.key),
+                        "files": shared.evidence.get(q.key, ()),
                         "applies": evaluate_condition(q.applies_if, profile),
                         "rating_label": labels.get(shared.answers[q.key]["rating"], "")
                         if q.key in shared.answers

@@ -205,14 +205,19 @@ def _size(count: int) -> str:
     return str(filesizeformat(count))
 
 
-def evidence_downloaded(*, evidence: EvidenceFile, user: User) -> None:
+def evidence_downloaded(*, evidence: EvidenceFile, user: User, share=None) -> None:
+    """An event of the owner organisation's trail, saying which share it came through, if
+    any: the owners see who downloaded their files."""
+    data = {"file": evidence.pk, "name": evidence.name, "sha256": evidence.sha256}
+    if share is not None:
+        data.update(share=share.pk, recipient=share.recipient.name if share.recipient else "")
     audit.record(
         Kind.EVIDENCE_DOWNLOADED,
         organisation=evidence.organisation_id,
         actor=user,
         project=evidence.assessment.project_id,
         assessment=evidence.assessment,
-        data={"file": evidence.pk, "name": evidence.name, "sha256": evidence.sha256},
+        data=data,
     )
 
 

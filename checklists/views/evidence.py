@@ -16,11 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..access import Can, get_assessment_for, get_evidence_for
+from ..access import (
+    Can,
+    get_assessment_for,
+    get_evidence_for,
+    get_share_for,
+    shared_submissions,
+)
 from ..catalog import catalog
 from ..forms.evidence import EvidenceUploadForm
 from ..links import url
+from ..models import EvidenceFile
 from ..selectors.evidence import trashed_evidence, visible_evidence
+from ..selectors.sharing import redacted
 from ..services import evidence as evidence_services
 
 # Room for the form's other fields and the multipart framing around the file.
@@ -122,14 +130,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     except FileNotFoundError:
         raise Http404 from None
     evidence_services.evidence_downloaded(evidence=evidence, user=request.user)
-    response = FileResponse(
-        stored, as_attachment=True, filename=evidence.name, content_type=evidence.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    # Opened in the browser anyway (a link copied into the address bar), it runs nothing.
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return _attachment(stored, evidence)
 
 
 @login_required
@@ -169,3 +170,43 @@ def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(name)s is restored.") % {"name": evidence.name})
     return redirect(url("checklists:answer-evidence", evidence.assessment_id, key))
+
+
+@login_required
+@require_GET
+def shared_evidence(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    """A file of a shared submission, for its recipient: at full detail only, never a restricted
+    one, while the share is live and the file is kept; 404 otherwise."""
+    share = get_share_for(request.user, pk, Can.VIEW)
+    covered = shared_submissions(share).only("pk", "assessment_id", "evidence", "number")
+    submission = next(
+        (s for s in covered if redacted(s, share.detail, share.sections).shows_file(file_id)),
+        None,
+    )
+    if submission is None:
+        raise Http404
+    evidence = (
+        EvidenceFile.objects.live()
+        .filter(pk=file_id, assessment_id=submission.assessment_id)
+        .select_related("assessment")
+        .first()
+    )
+    if evidence is None or evidence.restricted:
+        raise Http404
+    try:
+        stored = evidence_services.evidence_storage().open(evidence.stored_name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    evidence_services.evidence_downloaded(evidence=evidence, user=request.user, share=share)
+    return _attachment(stored, evidence)
+
+
+def _attachment(stored, evidence) -> FileResponse:
+    response = FileResponse(
+        stored, as_attachment=True, filename=evidence.name, content_type=evidence.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Opened in the browser anyway (a link copied into the address bar), it runs nothing.
+    response["Content-Security-Policy"] = "sandbox"
+    return response
