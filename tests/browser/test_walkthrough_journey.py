@@ -177,6 +177,8 @@ def answer_section_by_keyboard(page):
         previous, q = question(page, previous_key), question(page, key)
         press_and_expect_focus(page, "Tab", previous.get_by_label("Evidence and notes"))
         press_and_expect_focus(page, "Tab", previous.get_by_label("Links to evidence"))
+        # Its files, last in the question: links and notes come first.
+        press_and_expect_focus(page, "Tab", previous.get_by_role("link", name="Attach a file"))
         # Each question's guidance comes before its answer.
         press_and_expect_focus(page, "Tab", q.get_by_text(f"Guidance for {key}"))
         press_and_expect_focus(page, "Tab", q.get_by_role("radio", name="Not started"))
