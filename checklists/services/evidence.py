@@ -45,6 +45,21 @@ def evidence_storage():
     return storages["evidence"]
 
 
+def _final() -> PermissionDenied:
+    return PermissionDenied(_("This assessment has been submitted: its evidence is final."))
+
+
+def _lock_draft(assessment_pk: int) -> None:
+    """Lock the assessment's row, as submitting does, and refuse if it is no longer a draft:
+    a file lands or goes before a submission freezes the list of files, or not at all."""
+    if (
+        not Assessment.objects.select_for_update()
+        .filter(pk=assessment_pk, status=Assessment.Status.DRAFT)
+        .exists()
+    ):
+        raise _final()
+
+
 def retention_limit(personal_data: str, today: date) -> date:
     """The latest day a file may be kept until: sooner when it holds, or may hold, personal
     data."""
@@ -105,7 +120,7 @@ def evidence_upload(
     """Attach a file to the assessment's answer to one question; ValidationError (by field)
     when the file or the dates are refused, with nothing stored."""
     if assessment.is_submitted:
-        raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
+        raise _final()
     question = next((q for q in catalog(assessment.checklist).questions if q.key == question_key), None)  # fmt: skip
     if question is None:
         raise ValidationError({"question": _("This checklist has no such question.")})
@@ -132,16 +147,7 @@ def evidence_upload(
     )
     try:
         with transaction.atomic():
-            # Submitting locks the assessment's row too: a file lands before the submission
-            # freezes the list of files, or not at all.
-            if (
-                not Assessment.objects.select_for_update()
-                .filter(pk=assessment.pk, status=Assessment.Status.DRAFT)
-                .exists()
-            ):
-                raise PermissionDenied(
-                    _("This assessment has been submitted: its evidence is final.")
-                )
+            _lock_draft(assessment.pk)
             # One upload at a time per organisation, so that two at once cannot both take the
             # last of the quota.
             Organisation.objects.select_for_update().filter(pk=organisation_id).first()
@@ -244,15 +250,10 @@ def evidence_delete(*, evidence: EvidenceFile, user: User) -> None:
     object once that is committed. A process that dies in between leaves an object no row
     names, which evidence_sweep deletes."""
     if evidence.assessment.is_submitted:
-        raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
+        raise _final()
     stored = evidence.stored_name
     with transaction.atomic():
-        if (
-            not Assessment.objects.select_for_update()
-            .filter(pk=evidence.assessment_id, status=Assessment.Status.DRAFT)
-            .exists()
-        ):
-            raise PermissionDenied(_("This assessment has been submitted: its evidence is final."))
+        _lock_draft(evidence.assessment_id)
         _tombstone(evidence, reason=EvidenceTombstone.Reason.DELETED, user=user)
         deleted, _rows = EvidenceFile.objects.filter(pk=evidence.pk).delete()
         if not deleted:  # deleted by someone else a moment ago: nothing left to do
