@@ -605,3 +605,18 @@ def test_a_file_of_another_assessment_is_not_served_through_a_share(
     download = reverse("checklists:shared-evidence", args=[share.pk, elsewhere.pk])
     assert client_for(funder).get(download).status_code == 404
     assert client_for(owner).get(download).status_code == 404
+
+
+def test_the_files_page_costs_the_same_with_many_files(
+    assessment, owner, django_assert_num_queries
+):
+    # 1. session, 2. user, 3. assessment with project, organisation and the user's role,
+    # 4. the question's files in force, 5. those in the trash.
+    as_owner = client_for(owner)
+    as_owner.get(page(assessment))
+    with django_assert_num_queries(5):
+        as_owner.get(page(assessment))
+    for n in range(5):
+        uploaded(assessment, owner, name=f"record-{n}.pdf")
+    with django_assert_num_queries(5):
+        assert "record-4.pdf" in as_owner.get(page(assessment)).text
