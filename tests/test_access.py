@@ -636,7 +636,11 @@ def posted(name: str, world, place) -> dict:
     assessment = place.assessment
     bodies = {
         "checklists:organisation-create": lambda: {"name": "Awaj Foundation", "kind": "ngo"},
-        "checklists:organisation-edit": lambda: {"name": "Threadline", "kind": "brand"},
+        "checklists:organisation-edit": lambda: {
+            "name": "Threadline",
+            "kind": "brand",
+            "evidence_keep_days": 200,
+        },
         "checklists:project-create": lambda: _project_form(world.organisation),
         "checklists:project-edit": lambda: _project_form(world.organisation, name="Renamed"),
         "checklists:invitation": lambda: {"answer": "accept"},

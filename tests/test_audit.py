@@ -94,8 +94,8 @@ def test_each_organisations_events_are_numbered_and_chained(organisation, owner,
     first, second = AuditEvent.objects.filter(organisation=organisation).order_by("sequence")
     assert second.previous_hash == first.hash
     assert second.data == {
-        "old": {"name": "Brand Co", "kind": "brand"},
-        "new": {"name": "Brand", "kind": "brand"},
+        "old": {"name": "Brand Co", "kind": "brand", "evidence_keep_days": 365},
+        "new": {"name": "Brand", "kind": "brand", "evidence_keep_days": 365},
     }
     assert audit.verify_chain(organisation.pk) == (2, None)
 
@@ -153,14 +153,14 @@ def test_renaming_the_organisation_on_its_page_saves_it_and_records_the_change(
 ):
     client.force_login(owner)
     url = reverse("checklists:organisation-edit", args=[organisation.pk])
-    response = client.post(url, {"name": "Brand Company", "kind": "ngo"})
+    response = client.post(url, {"name": "Brand Company", "kind": "ngo", "evidence_keep_days": 365})
     assert response.status_code == 302
     organisation.refresh_from_db()
     assert (organisation.name, organisation.kind) == ("Brand Company", "ngo")
     (event,) = AuditEvent.objects.filter(organisation=organisation, kind=Kind.ORGANISATION_CHANGED)
     assert event.data == {
-        "old": {"name": "Brand Co", "kind": "brand"},
-        "new": {"name": "Brand Company", "kind": "ngo"},
+        "old": {"name": "Brand Co", "kind": "brand", "evidence_keep_days": 365},
+        "new": {"name": "Brand Company", "kind": "ngo", "evidence_keep_days": 365},
     }
 
 

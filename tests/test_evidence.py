@@ -341,11 +341,11 @@ def test_a_file_past_its_deletion_date_is_gone_at_once_then_trashed_then_purged(
     assert "procedure.pdf" not in client_for(viewer).get(page(assessment)).content.decode()
     # Its owners see it in the trash, where it can be restored.
     assert "In the trash" in client_for(owner).get(page(assessment)).content.decode()
-    assert "Moved to the trash: 1; purged: 0" in purge()
+    assert "moved to the trash: 1; purged: 0" in purge()
     assert stored_objects(evidence_root)
-    assert "Moved to the trash: 0; purged: 0" in purge()
+    assert "moved to the trash: 0; purged: 0" in purge()
     age_in_trash(evidence)
-    assert "Moved to the trash: 0; purged: 1" in purge()
+    assert "moved to the trash: 0; purged: 1" in purge()
     assert not EvidenceFile.objects.exists()
     assert stored_objects(evidence_root) == []
     tombstone = EvidenceTombstone.objects.get()
@@ -378,7 +378,7 @@ def test_a_trashed_file_is_restored_with_a_new_date_by_an_owner_or_editor(
     evidence.refresh_from_db()
     assert evidence.trashed_at is None
     assert evidence.retention_until.isoformat() == until
-    assert "Moved to the trash: 0; purged: 0" in purge()
+    assert "moved to the trash: 0; purged: 0" in purge()
     assert AuditEvent.objects.filter(kind="evidence.restored").count() == 1
 
 
@@ -452,7 +452,7 @@ def test_the_dry_run_changes_nothing(assessment, owner, evidence_root):
     before = snapshot(evidence_root)
     out = io.StringIO()
     call_command("purge_expired_evidence", "--dry-run", stdout=out)
-    assert "Would move to the trash: 1; would purge: 0" in out.getvalue()
+    assert "would move to the trash: 1; would purge: 0" in out.getvalue()
     assert snapshot(evidence_root) == before
 
 
@@ -620,3 +620,124 @@ def test_the_files_page_costs_the_same_with_many_files(
         uploaded(assessment, owner, name=f"record-{n}.pdf")
     with django_assert_num_queries(5):
         assert "record-4.pdf" in as_owner.get(page(assessment)).text
+
+
+# --- The organisation's retention policy, and reminders to refresh ----------------------------
+
+
+def test_the_upload_form_starts_from_the_organisations_policy_and_refuses_to_go_past_it(
+    assessment, owner, organisation, evidence_root
+):
+    organisation.evidence_keep_days = 30
+    organisation.save()
+    as_owner = client_for(owner)
+    in_30_days = (timezone.localdate() + timedelta(days=30)).isoformat()
+    assert f'value="{in_30_days}"' in as_owner.get(page(assessment)).content.decode()
+    before = snapshot(evidence_root)
+    in_31_days = (timezone.localdate() + timedelta(days=31)).isoformat()
+    response = post(as_owner, assessment, retention_until=in_31_days)
+    assert response.status_code == 400
+    assert "Your organisation keeps evidence files until" in response.content.decode()
+    assert snapshot(evidence_root) == before
+    assert post(as_owner, assessment, retention_until=in_30_days).status_code == 302
+
+
+def test_a_policy_shorter_than_90_days_also_caps_personal_data_files(
+    assessment, owner, organisation
+):
+    organisation.evidence_keep_days = 20
+    organisation.save()
+    response = post(
+        client_for(owner),
+        assessment,
+        personal_data="yes",
+        retention_until=(timezone.localdate() + timedelta(days=21)).isoformat(),
+    )
+    assert response.status_code == 400
+    assert not EvidenceFile.objects.exists()
+
+
+def test_an_owner_sets_the_policy_within_the_sites_limit(organisation, owner, editor, settings):
+    settings.EVIDENCE_RETENTION_DAYS = 400
+    edit = reverse("checklists:organisation-edit", args=[organisation.pk])
+    fields = {"name": organisation.name, "kind": organisation.kind}
+    as_owner = client_for(owner)
+    response = as_owner.post(edit, {**fields, "evidence_keep_days": "401"})
+    assert response.status_code == 200
+    assert "less than or equal to 400" in response.content.decode()
+    assert as_owner.post(edit, {**fields, "evidence_keep_days": "0"}).status_code == 200
+    organisation.refresh_from_db()
+    assert organisation.evidence_keep_days == 365
+    assert as_owner.post(edit, {**fields, "evidence_keep_days": "180"}).status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.evidence_keep_days == 180
+    event = AuditEvent.objects.filter(kind="organisation.changed").latest("pk")
+    assert event.data["new"]["evidence_keep_days"] == 180
+    assert client_for(editor).post(edit, {**fields, "evidence_keep_days": "1"}).status_code == 403
+    organisation.refresh_from_db()
+    assert organisation.evidence_keep_days == 180
+
+
+def test_the_service_refuses_a_policy_past_the_sites_limit(organisation, owner, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.EVIDENCE_RETENTION_DAYS = 400
+    with pytest.raises(ValidationError):
+        services.organisation_update(
+            organisation=organisation,
+            user=owner,
+            name=organisation.name,
+            kind=organisation.kind,
+            evidence_keep_days=401,
+        )
+    organisation.refresh_from_db()
+    assert organisation.evidence_keep_days == 365
+
+
+def due_for_refresh(evidence, days_ago=0):
+    EvidenceFile.objects.filter(pk=evidence.pk).update(
+        stale_on=timezone.localdate() - timedelta(days=days_ago)
+    )
+
+
+def test_owners_and_editors_are_reminded_once_of_files_due_a_refresh(
+    assessment, owner, editor, viewer, evidence_root
+):
+    from tests.conftest import sent_mail
+
+    fresh = uploaded(assessment, owner, days=60, name="fresh.pdf")
+    EvidenceFile.objects.filter(pk=fresh.pk).update(
+        stale_on=timezone.localdate() + timedelta(days=1)
+    )
+    due = uploaded(assessment, owner, days=60, name="Consent script.pdf")
+    private = uploaded(assessment, owner, days=60, personal_data="yes", name="Case of Ana.pdf")
+    gone = uploaded(assessment, owner, days=60, name="expired.pdf")
+    for evidence in (due, private, gone):
+        due_for_refresh(evidence, days_ago=2)
+    expire(gone)
+    assert "Reminded of files due a refresh: 2;" in purge()
+    [message] = [m for m in sent_mail() if "refreshed" in m["subject"]]
+    assert sorted(message["to"]) == sorted([owner.email, editor.email])
+    assert viewer.email not in message["to"]
+    assert "2 evidence files are due to be refreshed" == message["subject"]
+    assert "Consent script.pdf" in message["body"]
+    assert "question 3.1" in message["body"]
+    # A file that may hold personal data is named only by its kind outside the app.
+    assert (
+        "Ana" not in message["body"]
+        and "A PDF file that may hold personal data" in (message["body"])
+    )
+    assert "fresh.pdf" not in message["body"] and "expired.pdf" not in message["body"]
+    assert "Reminded of files due a refresh: 0;" in purge()
+    assert len([m for m in sent_mail() if "refreshed" in m["subject"]]) == 1
+
+
+def test_a_file_due_a_refresh_says_so_where_it_is_listed(assessment, owner, editor):
+    due = uploaded(assessment, owner, days=60, name="Consent script.pdf")
+    as_editor = client_for(editor)
+    assert "out of date since" not in as_editor.get(page(assessment)).content.decode()
+    due_for_refresh(due)
+    text = as_editor.get(page(assessment)).content.decode()
+    assert "out of date since" in text and "attach a newer version" in text
+    section = reverse("checklists:assessment-section", args=[assessment.pk, "3"])
+    assert "(out of date)" in as_editor.get(section).content.decode()

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..evidence_files import accepted_kinds
@@ -48,11 +47,11 @@ class EvidenceUploadForm(forms.Form):
         _("Refresh by"), _("When this evidence will be out of date, if you know (optional).")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, delete_on: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "Up to %(size)s. Accepted: %(kinds)s. Checked by what the file contains, not by its "
             "name; photos are stored without their location and camera details."
         ) % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES), "kinds": accepted_kinds()}
-        if not self.is_bound:
-            self.initial.setdefault("retention_until", timezone.localdate() + timedelta(days=365))
+        # The organisation's policy decides the date a file is deleted on unless changed.
+        self.fields["retention_until"].initial = delete_on

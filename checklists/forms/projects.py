@@ -1,6 +1,8 @@
 """Forms for organisations, projects, and starting, copying and submitting assessments."""
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,22 @@ class OrganisationForm(forms.ModelForm):
             ("", _("Choose a kind")),
             *Organisation.Kind.choices,
         ]
+
+
+class OrganisationEditForm(OrganisationForm):
+    """The owners' page adds the organisation's policies to its name and kind."""
+
+    class Meta(OrganisationForm.Meta):
+        fields = ["name", "kind", "evidence_keep_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The site's limit is a setting, read when the form is made.
+        self.fields["evidence_keep_days"].max_value = settings.EVIDENCE_RETENTION_DAYS
+        self.fields["evidence_keep_days"].validators.append(
+            MaxValueValidator(settings.EVIDENCE_RETENTION_DAYS)
+        )
+        self.fields["evidence_keep_days"].widget.attrs["max"] = settings.EVIDENCE_RETENTION_DAYS
 
 
 class ProjectForm(forms.ModelForm):

@@ -69,6 +69,8 @@ class EvidenceFile(models.Model):
     # Past its deletion date, a file goes to the trash: out of every list and download at once,
     # restorable for TRASH_DAYS, then purged (services/evidence.py).
     trashed_at = models.DateTimeField(_("moved to the trash at"), null=True, blank=True)
+    # Owners and editors are told once when a file's refresh date comes (the daily job).
+    stale_reminded_at = models.DateTimeField(_("refresh reminder sent at"), null=True, blank=True)
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -83,6 +85,11 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_stale(self) -> bool:
+        """Past the day its uploader said it would be out of date."""
+        return self.stale_on is not None and self.stale_on <= timezone.localdate()
 
     @property
     def restricted(self) -> bool:

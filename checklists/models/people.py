@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +101,18 @@ class Organisation(models.Model):
         User, through="Membership", related_name="organisations", verbose_name=_("members")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The organisation's retention policy for evidence files: the deletion date every upload
+    # starts from, and the latest it may choose (services/evidence.py applies it, within the
+    # site's own limits).
+    evidence_keep_days = models.PositiveIntegerField(
+        _("keep evidence files for at most (days)"),
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Each file uploaded is to be deleted this many days later, unless the uploader "
+            "chooses an earlier day. Files that may hold personal data are kept for less."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organisation")

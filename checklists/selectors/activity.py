@@ -140,7 +140,14 @@ def describe(event: AuditEvent) -> str:
     if event.kind == kind.ACTION_CLEARED:
         return _("Question %(key)s: plan removed") % {"key": data.get("question")}
     if event.kind == kind.ORGANISATION_CHANGED:
-        return f"{data.get('old', {}).get('name')} → {data.get('new', {}).get('name')}"
+        old, new = data.get("old", {}), data.get("new", {})
+        text = f"{old.get('name')} → {new.get('name')}"
+        if old.get("evidence_keep_days") != new.get("evidence_keep_days"):
+            text += " · " + _("evidence files kept %(old)s → %(new)s days") % {
+                "old": old.get("evidence_keep_days"),
+                "new": new.get("evidence_keep_days"),
+            }
+        return text
     if event.kind == kind.PROJECT_CHANGED:
         return _("Changed: %(fields)s") % {"fields": ", ".join(data.get("fields", []))}
     if event.kind in (kind.PROJECT_CREATED, kind.PROJECT_DELETED, kind.ORGANISATION_CREATED):

@@ -33,9 +33,11 @@ from ..models import (
     AuditEvent,
     EvidenceFile,
     EvidenceTombstone,
+    Membership,
     Organisation,
     User,
 )
+from .mail import notify
 
 Kind = AuditEvent.Kind
 PersonalData = EvidenceFile.PersonalData
@@ -60,19 +62,23 @@ def _lock_draft(assessment_pk: int) -> None:
         raise _final()
 
 
-def retention_limit(personal_data: str, today: date) -> date:
-    """The latest day a file may be kept until: sooner when it holds, or may hold, personal
-    data."""
-    days = (
-        settings.EVIDENCE_RETENTION_DAYS
-        if personal_data == PersonalData.NO
-        else settings.EVIDENCE_RESTRICTED_DAYS
-    )
+def retention_limit(personal_data: str, today: date, keep_days: int) -> date:
+    """The latest day a file may be kept until, under its organisation's policy (`keep_days`)
+    and the site's limits: sooner when it holds, or may hold, personal data."""
+    days = min(keep_days, settings.EVIDENCE_RETENTION_DAYS)
+    if personal_data != PersonalData.NO:
+        days = min(days, settings.EVIDENCE_RESTRICTED_DAYS)
     return today + timedelta(days=days)
+
+
+def retention_default(organisation: Organisation, today: date) -> date:
+    """The deletion date an upload form starts from: the organisation's policy."""
+    return retention_limit(PersonalData.NO, today, organisation.evidence_keep_days)
 
 
 def _check_dates(
     *,
+    keep_days: int,
     personal_data: str,
     retention_until: date | None,
     about_from: date | None,
@@ -88,7 +94,7 @@ def _check_dates(
     elif retention_until <= today:
         errors["retention_until"] = _("The day to delete the file must be after today.")
     elif personal_data in PersonalData.values and retention_until > (
-        limit := retention_limit(personal_data, today)
+        limit := retention_limit(personal_data, today, keep_days)
     ):
         errors["retention_until"] = (
             _(
@@ -96,7 +102,7 @@ def _check_dates(
                 "the latest."
             )
             if personal_data != PersonalData.NO
-            else _("A file is kept until %(date)s at the latest.")
+            else _("Your organisation keeps evidence files until %(date)s at the latest.")
         ) % {"date": limit.isoformat()}
     if about_from and about_until and about_from > about_until:
         errors["about_until"] = _("The period ends before it starts.")
@@ -125,6 +131,7 @@ def evidence_upload(
     if question is None:
         raise ValidationError({"question": _("This checklist has no such question.")})
     errors = _check_dates(
+        keep_days=assessment.project.organisation.evidence_keep_days,
         personal_data=personal_data,
         retention_until=retention_until,
         about_from=about_from,
@@ -272,6 +279,41 @@ def evidence_delete(*, evidence: EvidenceFile, user: User) -> None:
 
 # How long a file stays in the trash, restorable, before it is purged.
 TRASH_DAYS = 7
+
+
+def evidence_remind_stale(*, today: date | None = None) -> int:
+    """Tell each organisation's owners and editors, once, which of its files in force have
+    reached their refresh date; return how many files they were told of.
+
+    Each file is marked in the transaction that queues its e-mail, and only where no run has
+    marked it yet, so two runs at once, on any machines, tell nobody twice."""
+    today = today or timezone.localdate()
+    due = EvidenceFile.objects.live().filter(stale_on__lte=today, stale_reminded_at__isnull=True)
+    told = 0
+    for organisation_id in list(due.values_list("organisation_id", flat=True).distinct()):
+        with transaction.atomic():
+            files = list(
+                due.filter(organisation_id=organisation_id)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("assessment__project", "question")
+                .order_by("assessment_id", "question__position", "pk")
+            )
+            if not files:
+                continue
+            EvidenceFile.objects.filter(pk__in=[f.pk for f in files]).update(
+                stale_reminded_at=timezone.now()
+            )
+            people = User.objects.filter(
+                is_active=True,
+                memberships__organisation=organisation_id,
+                memberships__role__in=(Membership.Role.OWNER, Membership.Role.EDITOR),
+            ).values_list("email", flat=True)
+            # Restricted files are named only by their kind: an e-mail is read outside the app.
+            notify("evidence_stale", list(people), {"files": files})
+            told += len(files)
+    return told
+
+
 # A stored object that no row names is left alone this long: its upload may be under way.
 ORPHAN_GRACE = timedelta(hours=1)
 
@@ -308,6 +350,7 @@ def evidence_trash_expired(*, today: date | None = None) -> int:
 def evidence_restore(*, evidence: EvidenceFile, retention_until: date | None, user: User) -> None:
     """Take a file out of the trash (or off its way there) with a new deletion date."""
     errors = _check_dates(
+        keep_days=evidence.organisation.evidence_keep_days,
         personal_data=evidence.personal_data,
         retention_until=retention_until,
         about_from=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,15 +37,32 @@ def _stored(instance, *fields: str) -> dict:
 
 @transaction.atomic
 def organisation_update(
-    *, organisation: Organisation, user: User, name: str, kind: str
+    *,
+    organisation: Organisation,
+    user: User,
+    name: str,
+    kind: str,
+    evidence_keep_days: int | None = None,
 ) -> Organisation:
-    """Rename the organisation or change its kind (owners only: see access.py)."""
-    before = _stored(organisation, "name", "kind")
+    """Rename the organisation, change its kind or its evidence retention policy (owners only:
+    see access.py)."""
+    fields = ["name", "kind", "evidence_keep_days"]
+    before = _stored(organisation, *fields)
+    if evidence_keep_days is None:
+        evidence_keep_days = before["evidence_keep_days"]
+    if evidence_keep_days > settings.EVIDENCE_RETENTION_DAYS:
+        raise ValidationError(
+            {
+                "evidence_keep_days": _("This site keeps evidence files for %(days)d days at most.")
+                % {"days": settings.EVIDENCE_RETENTION_DAYS}
+            }
+        )
     organisation.name, organisation.kind = name, kind
+    organisation.evidence_keep_days = evidence_keep_days
     organisation.full_clean()
-    after = {"name": name, "kind": kind}
+    after = {"name": name, "kind": kind, "evidence_keep_days": evidence_keep_days}
     if after != before:
-        organisation.save(update_fields=["name", "kind"])
+        organisation.save(update_fields=fields)
         audit.record(
             Kind.ORGANISATION_CHANGED,
             organisation=organisation,

@@ -3,7 +3,7 @@ its deletion."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -59,14 +59,16 @@ def answer_evidence(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     assessment = get_assessment_for(request.user, pk, Can.EDIT_ANSWERS if uploading else Can.VIEW)
     section, question = _question(assessment, key)
     form, status = None, 200
+    today = timezone.localdate()
+    delete_on = evidence_services.retention_default(assessment.project.organisation, today)
     if uploading and _too_large(request):
         # Refused before the body is read: nothing of it is written to the server's disk.
-        form, status = EvidenceUploadForm(), 413
+        form, status = EvidenceUploadForm(delete_on=delete_on), 413
         form.refusal = _("The file is larger than %(limit)s. Make it smaller or split it.") % {
             "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)
         }
     elif uploading:
-        form = EvidenceUploadForm(request.POST, request.FILES)
+        form = EvidenceUploadForm(request.POST, request.FILES, delete_on=delete_on)
         if form.is_valid():
             fields = form.cleaned_data
             try:
@@ -91,15 +93,12 @@ def answer_evidence(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 return redirect(url("checklists:answer-evidence", assessment.pk, question.key))
         status = 400
     elif Can.EDIT_ANSWERS in assessment.caps:
-        form = EvidenceUploadForm()
+        form = EvidenceUploadForm(delete_on=delete_on)
     files = visible_evidence(assessment, [question.pk]).get(question.pk, [])
     trash = trashed_evidence(assessment, question.pk)
-    today = timezone.localdate()
-    for file in trash:  # a year, or less where the file may hold personal data
-        file.restore_until = min(
-            today + timedelta(days=365),
-            evidence_services.retention_limit(file.personal_data, today),
-        )
+    keep_days = assessment.project.organisation.evidence_keep_days
+    for file in trash:  # as long as the policy allows for what the file may hold
+        file.restore_until = evidence_services.retention_limit(file.personal_data, today, keep_days)
     return render(
         request,
         "checklists/answer_evidence.html",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..access import Can, get_invitation_for, get_organisation_for, get_project_for
-from ..forms.projects import OrganisationForm
+from ..forms.projects import OrganisationEditForm
 from ..forms.teams import AccessForm, CollaboratorForm, InvitationForm, RoleForm
 from ..links import site_of, url
 from ..models import Invitation, Membership, Organisation, Project, User
@@ -240,7 +240,7 @@ def ownership_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_organisation_for(request.user, pk, Can.MANAGE_ORGANISATION)
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationEditForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(
             organisation=organisation, user=request.user, **form.cleaned_data

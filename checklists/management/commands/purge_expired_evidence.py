@@ -1,5 +1,6 @@
-"""Apply evidence files' deletion dates (run it once a day): files past theirs go to the trash,
-files in the trash for a week are purged, and stored objects that no row names are deleted."""
+"""Apply evidence files' dates (run it once a day): owners and editors are told of files due a
+refresh, files past their deletion date go to the trash, files in the trash for a week are
+purged, and stored objects that no row names are deleted."""
 
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from checklists.models import EvidenceFile
 from checklists.services.evidence import (
     TRASH_DAYS,
     evidence_purge_trash,
+    evidence_remind_stale,
     evidence_sweep,
     evidence_trash_expired,
 )
@@ -17,7 +19,7 @@ from checklists.services.evidence import (
 
 class Command(BaseCommand):
     help = (
-        "Move evidence files past their deletion date to the trash, purge those in the trash "
+        "Remind owners and editors of evidence files due a refresh, move evidence files past their deletion date to the trash, purge those in the trash "
         f"for {TRASH_DAYS} days (keeping a tombstone), and delete stored objects no row names."
     )
 
@@ -35,12 +37,21 @@ class Command(BaseCommand):
             due = EvidenceFile.objects.filter(
                 trashed_at__lte=now - timedelta(days=TRASH_DAYS)
             ).count()
-            self.stdout.write(f"Would move to the trash: {expired}; would purge: {due}")
+            stale = (
+                EvidenceFile.objects.live()
+                .filter(stale_on__lte=timezone.localdate(), stale_reminded_at__isnull=True)
+                .count()
+            )
+            self.stdout.write(
+                f"Would remind of files due a refresh: {stale}; would move to the trash: "
+                f"{expired}; would purge: {due}"
+            )
             return
+        reminded = evidence_remind_stale()
         trashed = evidence_trash_expired()
         purged = evidence_purge_trash(now=now)
         swept = evidence_sweep(now=now)
         self.stdout.write(
-            f"Moved to the trash: {trashed}; purged: {purged}; stored objects without a row "
+            f"Reminded of files due a refresh: {reminded}; moved to the trash: {trashed}; purged: {purged}; stored objects without a row "
             f"deleted: {swept}"
         )
