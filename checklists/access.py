@@ -27,6 +27,7 @@ from .models import (
     Assessment,
     ChecklistVersion,
     Cohort,
+    DataExport,
     EvidenceFile,
     Invitation,
     Membership,
@@ -73,6 +74,9 @@ class Can(StrEnum):
     # Taking a file out of the trash with a new deletion date: how long the organisation keeps
     # its evidence is its members' decision, and not locked by submission.
     KEEP_EVIDENCE = "keep_evidence"
+    # The organisation's rights over its data: an archive of everything, deleting everything.
+    # Owners only: an archive holds every file, restricted ones included.
+    MANAGE_DATA = "manage_data"
 
 
 class Capabilities(frozenset):
@@ -284,6 +288,18 @@ def get_evidence_for(user: User, pk: int, need: str = Can.VIEW) -> EvidenceFile:
             collaborator=evidence.assessment.is_collaborator,
         )
     return evidence
+
+
+def get_data_export_for(user: User, organisation_pk: int, pk: int) -> DataExport:
+    """An archive of the organisation's data that can still be downloaded, for its owners
+    (Can.MANAGE_DATA): 404 for people outside the organisation, 403 for its other members.
+    An archive past its seven days is gone (404) on the very next request."""
+    organisation = get_organisation_for(user, organisation_pk, Can.MANAGE_DATA)
+    export = DataExport.objects.downloadable().filter(organisation=organisation, pk=pk).first()
+    if export is None:
+        raise Http404
+    export.organisation = organisation
+    return export
 
 
 def get_invitation_for(user: User, pk: int) -> Invitation:

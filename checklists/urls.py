@@ -4,6 +4,7 @@ from .views import (
     activity,
     cohorts,
     comments,
+    data_rights,
     evidence,
     projects,
     public,
@@ -27,6 +28,17 @@ urlpatterns = [
         name="organisation-activity",
     ),
     path("organisations/<int:pk>/edit/", teams.organisation_edit, name="organisation-edit"),
+    path("organisations/<int:pk>/data/", data_rights.organisation_data, name="organisation-data"),
+    path(
+        "organisations/<int:pk>/data/export/",
+        data_rights.data_export_create,
+        name="data-export-create",
+    ),
+    path(
+        "organisations/<int:pk>/data/export/<int:export_pk>/",
+        data_rights.data_export_download,
+        name="data-export-download",
+    ),
     path("organisations/<int:pk>/invite/", teams.member_invite, name="member-invite"),
     path(
         "organisations/<int:pk>/invitations/<int:invitation_pk>/resend/",

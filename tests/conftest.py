@@ -43,8 +43,18 @@ def evidence_root(settings, tmp_path_factory):
     settings.STORAGES = {
         **settings.STORAGES,
         "evidence": {**settings.STORAGES["evidence"], "OPTIONS": {"location": root}},
+        "exports": {
+            **settings.STORAGES["exports"],
+            "OPTIONS": {"location": tmp_path_factory.mktemp("exports")},
+        },
     }
     return root
+
+
+@pytest.fixture
+def exports_root(settings, evidence_root):
+    """Where this test's archives of an organisation's data are stored."""
+    return Path(settings.STORAGES["exports"]["OPTIONS"]["location"])
 
 
 def pytest_collection_modifyitems(config, items):

@@ -32,6 +32,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -39,7 +41,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from checklists import services
-from checklists.models import Invitation, Membership, Share
+from checklists.models import DataExport, Invitation, Membership, Share
 from checklists.services import sharing as sharing_services
 from checklists.services.evidence import evidence_upload
 from tests.conftest import (
@@ -161,6 +163,11 @@ EXPECTED: dict[str, list[Rule]] = {
     # The organisation: its members see it, its owners run it; nobody else learns it exists.
     "checklists:organisation-members": [Rule(get=(LOGIN, 200,   200,   200,   404,   404,   404))],
     "checklists:organisation-activity":[Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404))],
+    # The organisation's data, all of it, restricted evidence included: its owners' alone.
+    "checklists:organisation-data":    [Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404))],
+    "checklists:data-export-create":   [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  403,   403,   404,   404,   404))],
+    "checklists:data-export-download": [Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404))],
     "checklists:organisation-edit":    [Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404),
                                             post=(LOGIN, DONE,  403,   403,   404,   404,   404))],
     "checklists:member-invite":        [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
@@ -531,9 +538,23 @@ def world(
         fund=fund,
         cohort=cohort,
         asked=asked,
+        export=_archive(organisation, owner),
         baseline=baseline,
         clients=clients,
         places=places,
+    )
+
+
+def _archive(organisation, owner) -> DataExport:
+    """An archive of the organisation's data, built and downloadable."""
+    stored = storages["exports"].save(f"{organisation.pk}/archive.zip", ContentFile(b"PK\x05\x06"))
+    return DataExport.objects.create(
+        organisation=organisation,
+        requested_by=owner,
+        status=DataExport.Status.READY,
+        stored_name=stored,
+        size=4,
+        expires_at=timezone.now() + DataExport.KEPT_FOR,
     )
 
 
@@ -588,6 +609,7 @@ def url_of(name: str, world, place, **fixed) -> str:
         "number": 1,
         "invitation_pk": world.invitation.pk if kind == "organisation" else place.invitation.pk,
         "member_pk": world.member.pk,
+        "export_pk": world.export.pk,
         "file_id": place.evidence.pk,
         "user_pk": place.collaborator.pk,
         "key": "1",

@@ -291,6 +291,16 @@ EVIDENCE_QUOTA_BYTES = env_int("EVIDENCE_QUOTA_BYTES", 1024 * 1024 * 1024)
 # How long a file is kept at most: one that holds, or may hold, personal data, and any other.
 EVIDENCE_RESTRICTED_DAYS = env_int("EVIDENCE_RESTRICTED_DAYS", 90)
 EVIDENCE_RETENTION_DAYS = env_int("EVIDENCE_RETENTION_DAYS", 3 * 365)
+# Archives of an organisation's data (export everything): kept 7 days, served to owners only.
+EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(BASE_DIR / "exports")))
+STORAGES["exports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": EXPORTS_ROOT,
+        "directory_permissions_mode": 0o700,
+        "file_permissions_mode": 0o600,
+    },
+}
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 

@@ -9,6 +9,7 @@ from .notices import Notice
 from .people import Membership, Organisation, User, UserManager
 from .projects import Action, Answer, Assessment, Project
 from .reviews import Comment, CommentThread, ReviewMark, ReviewRound
+from .rights import DataExport
 from .sharing import Cohort, CohortMilestone, Share, ShareRequest
 from .submissions import Submission, SubmissionChanged
 from .teams import Invitation, ProjectGroupObjectPermission, ProjectUserObjectPermission
@@ -24,6 +25,7 @@ __all__ = [
     "CohortMilestone",
     "Comment",
     "CommentThread",
+    "DataExport",
     "EvidenceFile",
     "EvidenceTombstone",
     "Invitation",

@@ -70,6 +70,8 @@ class AuditEvent(models.Model):
         EVIDENCE_TRASHED = "evidence.trashed", _("Evidence file moved to the trash")
         EVIDENCE_RESTORED = "evidence.restored", _("Evidence file restored from the trash")
         EVIDENCE_PURGED = "evidence.purged", _("Evidence file purged")
+        DATA_EXPORT_REQUESTED = "data.export_requested", _("Archive of all data asked for")
+        DATA_EXPORT_DOWNLOADED = "data.export_downloaded", _("Archive of all data downloaded")
 
     organisation = models.ForeignKey(
         Organisation,

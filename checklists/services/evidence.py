@@ -37,6 +37,7 @@ from ..models import (
     Organisation,
     User,
 )
+from ..stored_objects import sweep_unnamed
 from .mail import notify
 
 Kind = AuditEvent.Kind
@@ -408,19 +409,10 @@ def evidence_sweep(*, now=None) -> int:
     """Delete stored objects that no row names (left by a process stopped between deleting a
     row and its object), once they are older than ORPHAN_GRACE; return how many."""
     now = now or timezone.now()
-    storage = evidence_storage()
-    swept = 0
-    try:
-        folders, _files = storage.listdir("")
-    except FileNotFoundError:  # nothing was ever stored
-        return 0
-    for folder in folders:
-        names = [f"{folder}/{name}" for name in storage.listdir(folder)[1]]
-        known = set(
+
+    def named(names: list[str]) -> set[str]:
+        return set(
             EvidenceFile.objects.filter(stored_name__in=names).values_list("stored_name", flat=True)
         )
-        for name in names:
-            if name not in known and storage.get_modified_time(name) < now - ORPHAN_GRACE:
-                storage.delete(name)
-                swept += 1
-    return swept
+
+    return sweep_unnamed(evidence_storage(), named, older_than=now - ORPHAN_GRACE)

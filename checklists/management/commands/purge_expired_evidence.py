@@ -19,8 +19,9 @@ from checklists.services.evidence import (
 
 class Command(BaseCommand):
     help = (
-        "Remind owners and editors of evidence files due a refresh, move evidence files past their deletion date to the trash, purge those in the trash "
-        f"for {TRASH_DAYS} days (keeping a tombstone), and delete stored objects no row names."
+        "Remind owners and editors of evidence files due a refresh, move evidence files past "
+        f"their deletion date to the trash, purge those in the trash for {TRASH_DAYS} days "
+        "(keeping a tombstone), and delete stored objects no row names."
     )
 
     def add_arguments(self, parser):
