@@ -35,6 +35,16 @@ urlpatterns = [
         name="data-export-create",
     ),
     path(
+        "organisations/<int:pk>/data/delete/",
+        data_rights.organisation_delete,
+        name="organisation-delete",
+    ),
+    path(
+        "organisations/<int:pk>/data/delete/cancel/",
+        data_rights.organisation_delete_cancel,
+        name="organisation-delete-cancel",
+    ),
+    path(
         "organisations/<int:pk>/data/export/<int:export_pk>/",
         data_rights.data_export_download,
         name="data-export-download",

@@ -168,6 +168,11 @@ EXPECTED: dict[str, list[Rule]] = {
     "checklists:data-export-create":   [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
                                             post=(LOGIN, DONE,  403,   403,   404,   404,   404))],
     "checklists:data-export-download": [Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404))],
+    "checklists:organisation-delete":  [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
+                                            post=(LOGIN, DONE,  403,   403,   404,   404,   404))],
+    # Nothing to cancel here: the owner is sent back, nothing done.
+    "checklists:organisation-delete-cancel": [Rule(get=(LOGIN, 405, 405, 405,   405,   405,   405),
+                                            post=(LOGIN, AWAY,  403,   403,   404,   404,   404))],
     "checklists:organisation-edit":    [Rule(get=(LOGIN, 200,   403,   403,   404,   404,   404),
                                             post=(LOGIN, DONE,  403,   403,   404,   404,   404))],
     "checklists:member-invite":        [Rule(get=(LOGIN, 405,   405,   405,   405,   405,   405),
@@ -658,6 +663,7 @@ def posted(name: str, world, place) -> dict:
     assessment = place.assessment
     bodies = {
         "checklists:organisation-create": lambda: {"name": "Awaj Foundation", "kind": "ngo"},
+        "checklists:organisation-delete": lambda: {"name": world.organisation.name},
         "checklists:organisation-edit": lambda: {
             "name": "Threadline",
             "kind": "brand",

@@ -1,5 +1,8 @@
 """An organisation's rights over its data: an archive of everything, built by the task worker,
-downloadable by its owners for seven days."""
+downloadable by its owners for seven days; and deleting everything, after a grace period."""
+
+# The fixtures come from test_sharing.py, imported by name: pytest finds them so.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -19,7 +24,8 @@ from checklists import services
 from checklists.models import AuditEvent, DataExport
 from checklists.services import data_rights
 from checklists.services.evidence import evidence_upload
-from tests.conftest import person
+from tests.conftest import database_state, person, sent_mail
+from tests.test_sharing import bruno, fatima, fund, rex  # noqa: F401 (fixtures)
 from tests.test_tasks import run_worker
 from tests.test_walkthrough import answer_everything, client_for
 
@@ -237,3 +243,228 @@ def test_the_task_worker_builds_the_archive_an_owner_asked_for(organisation, own
     assert json.loads(member(zipped, "/organisation.json"))["organisation"][0]["name"] == (
         organisation.name
     )
+
+
+# --- Deleting everything ----------------------------------------------------------------------
+
+
+def delete_url(organisation):
+    return reverse("checklists:organisation-delete", args=[organisation.pk])
+
+
+def every_row() -> dict[str, set]:
+    """Every row of every table, by table: what a deletion must leave as it found it."""
+    return {
+        model._meta.label: set(model._base_manager.values_list("pk", flat=True))
+        for model in apps.get_models()
+    }
+
+
+def stored_files(*roots) -> list:
+    return sorted(p for root in roots for p in root.rglob("*") if p.is_file())
+
+
+def build_a_whole_organisation(owner, checklist, fund, fatima, rex, bruno, editor_person, received):
+    """An organisation with something in every table it can touch."""
+    from checklists.models import Membership
+    from checklists.services import comments as comment_services
+    from checklists.services import sharing as sharing_services
+    from tests.conftest import invite_and_accept
+    from tests.test_sharing import accepted, offer, submit
+
+    doomed = services.organisation_create(name="Doomed Textiles", kind="brand", owner=owner)
+    invite_and_accept(doomed, editor_person, Membership.Role.EDITOR, invited_by=owner)
+    project = services.project_create(
+        organisation=doomed,
+        created_by=owner,
+        name="Doomed hotline",
+        countries="Bangladesh",
+        sector="apparel",
+        stage="planning",
+        channels=["hotline"],
+        migrant_workers=False,
+        minorities_present=False,
+    )
+    draft = services.assessment_start(
+        project=project, checklist=checklist, title="Draft", started_by=owner
+    )
+    attach(draft, owner, "Procedure.pdf")
+    gone = attach(draft, owner, "Old.pdf")
+    from checklists.services.evidence import evidence_delete
+
+    evidence_delete(evidence=gone, user=owner)  # leaves a tombstone
+    baseline = submit(project, checklist, owner, gaps={"3.1": "planned"}, milestone="baseline")
+    services.action_update(
+        assessment=baseline,
+        question=checklist.questions.get(key="3.1"),
+        owner="Ana",
+        due_date=None,
+        status="in_progress",
+        user=owner,
+    )
+    share = accepted(
+        offer(baseline, owner, detail="sections", sections=["3"], role="reviewer"), fatima, fund
+    )
+    client_for(rex).post(
+        reverse("checklists:shared-review", args=[share.pk, 1]),
+        {"m-3.1": "needs_change", "n-3.1": "Who answers?", "action": "save"},
+    )
+    comment_services.comment_add(
+        share=share,
+        question_key="3.1",
+        body="Who answers at night?",
+        commentable={"3.1"},
+        side="recipient",
+        user=rex,
+        site="http://testserver/",
+    )
+    # A share the doomed organisation received, and a cohort it runs.
+    accepted(offer(received, bruno, email=owner.email), owner, doomed)
+    sharing_services.cohort_create(
+        funder=doomed,
+        name="Doomed cohort",
+        description="",
+        detail="summary",
+        sections=[],
+        role="viewer",
+        term_days=365,
+        user=owner,
+    )
+    services.invitation_create(
+        organisation=doomed,
+        project=project,
+        email="partner@ngo.example",
+        role="editor",
+        invited_by=owner,
+        site="http://testserver/",
+    )
+    export = data_rights.data_export_request(organisation=doomed, user=owner)
+    data_rights.data_export_build(export.pk)
+    return doomed, share
+
+
+def test_deleting_everything_leaves_no_row_and_no_stored_file_of_the_organisation(
+    checklist, fund, fatima, rex, bruno, evidence_root, exports_root
+):
+    from tests.test_sharing import submit
+
+    someone = person("olga@doomed.example", "Olga Owner")
+    colleague = person("eddie@doomed.example", "Eddie Editor")
+    theirs = services.project_create(
+        organisation=bruno.memberships.get().organisation,
+        created_by=bruno,
+        name="Brightline SMS",
+        countries="Kenya",
+        sector="agriculture",
+        stage="planning",
+        channels=["sms"],
+        migrant_workers=False,
+        minorities_present=False,
+    )
+    received = submit(theirs, checklist, bruno)
+    before = every_row()
+    others_files = stored_files(evidence_root, exports_root)
+    doomed, share = build_a_whole_organisation(
+        someone, checklist, fund, fatima, rex, bruno, colleague, received
+    )
+    assert stored_files(evidence_root, exports_root) != others_files
+    as_owner = client_for(someone)
+
+    response = as_owner.post(delete_url(doomed), {"name": "Doomed Textiles"})
+    assert response.status_code == 302
+    # What it shared with others is withdrawn at once, and the recipient told why.
+    share.refresh_from_db()
+    assert share.status == "revoked"
+    assert share.end_reason == "owner_deleted"
+    assert client_for(rex).get(reverse("checklists:shared", args=[share.pk])).status_code == 404
+    told = [m for m in sent_mail() if fatima.email in m["to"] and "deleting" in m["body"]]
+    assert len(told) == 1
+    verify = client_for(rex).get(
+        reverse("checklists:verify"),
+        {"hash": share.submission.integrity_hash, "share": share.reference},
+    )
+    assert "Withdrawn by the owner" in verify.content.decode()
+    # Nothing goes before its seven days are over.
+    assert "Organisations deleted: 0" in command("purge_deleted_organisations")
+
+    later = timezone.now() + data_rights.DELETION_GRACE + timedelta(minutes=1)
+    assert data_rights.organisation_purge_due(now=later) == 1
+
+    after = every_row()
+    # Only what is not the organisation's may remain: the people's accounts and their log-in
+    # records (they may work elsewhere), the mail queue, and other organisations' records.
+    grown = {label: rows - before[label] for label, rows in after.items() if rows - before[label]}
+    allowed = {
+        "checklists.User",
+        "django_tasks_database.DBTaskResult",
+        "axes.AccessLog",
+        "checklists.AuditEvent",
+        "checklists.Notice",
+        "sessions.Session",
+    }
+    assert set(grown) <= allowed, grown
+    assert not AuditEvent.objects.filter(organisation_id=doomed.pk).exists()
+    # The brand's trail keeps its own record of what it shared, and with whom: its chain is
+    # its own, and the deleted organisation's request cannot rewrite it.
+    kept = AuditEvent.objects.filter(pk__in=grown["checklists.AuditEvent"])
+    assert {(e.organisation_id, e.kind) for e in kept} == {
+        (received.project.organisation_id, "share.offered"),
+        (received.project.organisation_id, "share.accepted"),
+    }
+    assert stored_files(evidence_root, exports_root) == others_files
+    # The brand that shared with it keeps its own work; the fund keeps nothing of it.
+    assert received.submission.__class__.objects.filter(pk=received.submission.pk).exists()
+    assert client_for(rex).get(reverse("checklists:portfolio")).status_code == 200
+    assert "Doomed" not in client_for(rex).get(reverse("checklists:portfolio")).content.decode()
+    # Its people keep their accounts.
+    assert client_for(someone).get(reverse("checklists:dashboard")).status_code == 200
+
+
+def command(name: str) -> str:
+    out = io.StringIO()
+    call_command(name, stdout=out)
+    return out.getvalue()
+
+
+def test_the_name_must_be_typed_and_nothing_changes_otherwise(organisation, owner, editor):
+    from tests.test_sharing import accepted  # noqa: F401
+
+    as_owner, as_editor = client_for(owner), client_for(editor)
+    before = database_state()
+    for typed in ("", "threadline apparel", "Threadline"):
+        response = as_owner.post(delete_url(organisation), {"name": typed})
+        assert response.status_code == 400
+        assert "Type the organisation" in response.content.decode()
+    assert as_editor.post(delete_url(organisation), {"name": organisation.name}).status_code == 403
+    assert database_state() == before
+
+
+def test_an_owner_cancels_within_the_grace_period(organisation, owner, editor):
+    as_owner = client_for(owner)
+    as_owner.post(delete_url(organisation), {"name": organisation.name})
+    organisation.refresh_from_db()
+    assert organisation.deletion_due_at is not None
+    page = client_for(editor).get(reverse("checklists:dashboard")).content.decode()
+    assert "is to be deleted on" in page
+    told = [m for m in sent_mail() if "is to be deleted" in m["subject"]]
+    assert sorted(a for m in told for a in m["to"]) == sorted([owner.email, editor.email])
+    cancel = reverse("checklists:organisation-delete-cancel", args=[organisation.pk])
+    assert client_for(editor).post(cancel).status_code == 403
+    assert as_owner.post(cancel).status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.deletion_due_at is None
+    later = timezone.now() + data_rights.DELETION_GRACE + timedelta(days=1)
+    assert data_rights.organisation_purge_due(now=later) == 0
+    kinds = AuditEvent.objects.filter(kind__startswith="data.deletion").values_list(
+        "kind", flat=True
+    )
+    assert sorted(kinds) == ["data.deletion_cancelled", "data.deletion_scheduled"]
+
+
+def test_an_organisation_to_be_deleted_shares_nothing_more(organisation, owner, project, checklist):
+    from tests.test_sharing import offer, submit
+
+    baseline = submit(project, checklist, owner)
+    client_for(owner).post(delete_url(organisation), {"name": organisation.name})
+    with pytest.raises(ValidationError, match="to be deleted"):
+        offer(baseline, owner)

@@ -72,6 +72,8 @@ class AuditEvent(models.Model):
         EVIDENCE_PURGED = "evidence.purged", _("Evidence file purged")
         DATA_EXPORT_REQUESTED = "data.export_requested", _("Archive of all data asked for")
         DATA_EXPORT_DOWNLOADED = "data.export_downloaded", _("Archive of all data downloaded")
+        DELETION_SCHEDULED = "data.deletion_scheduled", _("Deletion of all data asked for")
+        DELETION_CANCELLED = "data.deletion_cancelled", _("Deletion of all data cancelled")
 
     organisation = models.ForeignKey(
         Organisation,

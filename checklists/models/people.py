@@ -114,6 +114,19 @@ class Organisation(models.Model):
         ),
     )
 
+    # Deleting everything: an owner asks, everything shared with others ends at once, and
+    # after a grace period (DELETION_GRACE) every row and file of the organisation is purged
+    # unless an owner cancels first (services/data_rights.py).
+    deletion_due_at = models.DateTimeField(_("to be deleted at"), null=True, blank=True)
+    deletion_requested_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deletion asked for by"),
+    )
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")

@@ -154,6 +154,14 @@ class Share(models.Model):
     )
     ended_at = models.DateTimeField(_("revoked or withdrawn at"), null=True, blank=True)
 
+    class EndReason(models.TextChoices):
+        NONE = "", _("Ended by a member")
+        OWNER_DELETED = "owner_deleted", _("Withdrawn by the owner, who deleted its data")
+
+    end_reason = models.CharField(
+        _("why it ended"), max_length=16, choices=EndReason, default="", blank=True
+    )
+
     class Meta:
         verbose_name = _("share")
         verbose_name_plural = _("shares")

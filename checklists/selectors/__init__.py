@@ -103,6 +103,7 @@ class DashboardMembership:
     organisation_name: str
     kind: str
     role: str
+    deletion_due_at: datetime | None = None  # when its owners asked for it to be deleted
 
     @property
     def role_label(self) -> str:
@@ -190,6 +191,7 @@ def dashboard_contents(user: User) -> Dashboard:
             "organisation__name",
             "organisation__kind",
             "role",
+            "organisation__deletion_due_at",
             "organisation__projects__pk",
             "organisation__projects__name",
             "organisation__projects__stage",
@@ -213,6 +215,7 @@ def dashboard_contents(user: User) -> Dashboard:
         organisation_name,
         kind,
         role,
+        deletion_due_at,
         pk,
         name,
         stage,
@@ -221,7 +224,7 @@ def dashboard_contents(user: User) -> Dashboard:
     ) in rows:
         if organisation_id not in memberships:
             memberships[organisation_id] = DashboardMembership(
-                organisation_id, organisation_name, kind, role
+                organisation_id, organisation_name, kind, role, deletion_due_at
             )
         if pk is None:
             continue

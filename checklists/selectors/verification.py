@@ -40,6 +40,8 @@ class Validity(StrEnum):
     MALFORMED = "malformed"
     SHARE_REVOKED = "share_revoked"
     SHARE_EXPIRED = "share_expired"
+    # Revoked because the owner is deleting all its data: until it is purged, then unknown.
+    SHARE_WITHDRAWN = "share_withdrawn"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def report_validity(text: str, reference: str = "") -> ReportValidity:
     if reference:
         share = (
             Share.objects.filter(reference=share_reference(reference))
-            .values("project_id", "status", "expires_at", "ended_at")
+            .values("project_id", "status", "expires_at", "ended_at", "end_reason")
             .first()
         )
         # A reference that names no share, or a share never accepted, vouches for nothing.
@@ -120,7 +122,8 @@ def report_validity(text: str, reference: str = "") -> ReportValidity:
     if not rows or len({row[0] for row in rows}) > 1:
         return ReportValidity(Validity.UNKNOWN)
     if share is not None and share["status"] == Share.Status.REVOKED:
-        return ReportValidity(Validity.SHARE_REVOKED, ended_at=share["ended_at"])
+        state = Validity.SHARE_WITHDRAWN if share["end_reason"] else Validity.SHARE_REVOKED
+        return ReportValidity(state, ended_at=share["ended_at"])
     if share is not None and share["expires_at"] <= timezone.now():
         return ReportValidity(Validity.SHARE_EXPIRED, ended_at=share["expires_at"])
     current = [row for row in rows if row[2] is None]

@@ -1,8 +1,13 @@
-"""An organisation's rights over its data: taking all of it out in one archive.
+"""An organisation's rights over its data: taking all of it out in one archive, and having
+all of it deleted.
 
 An owner asks; a task builds the archive (build_data_export, run by `manage.py db_worker`),
 saying how far it has got as it goes; owners download it for KEPT_FOR; the daily job deletes it
 then (data_export_purge_expired). Each step is an event of the organisation's audit trail.
+
+Deleting: an owner types the organisation's name; its shares to others end at once; after
+DELETION_GRACE, unless an owner cancels, organisation_purge_due (daily) deletes every row and
+stored file of it, its audit trail included.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import zipfile
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
@@ -52,6 +58,7 @@ from ..models import (
     User,
 )
 from ..stored_objects import sweep_unnamed
+from .mail import notify
 
 logger = logging.getLogger(__name__)
 Kind = AuditEvent.Kind
@@ -318,3 +325,118 @@ def data_export_sweep(*, now=None) -> int:
         )
 
     return sweep_unnamed(exports_storage(), named, older_than=now - BUILD_GRACE)
+
+
+# --- Deleting everything ------------------------------------------------------------------------
+
+# Between an owner's request and the purge: long enough to notice a mistake, or a malicious
+# owner, and cancel; short enough that "delete" means deleted.
+DELETION_GRACE = timedelta(days=7)
+
+
+def _members(organisation: Organisation) -> list[str]:
+    return list(
+        User.objects.filter(memberships__organisation=organisation, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
+
+
+def organisation_deletion_schedule(
+    *, organisation: Organisation, user: User, typed_name: str, site: str
+) -> Organisation:
+    """Ask for everything of the organisation to be deleted after DELETION_GRACE. Everything it
+    shares with others ends at once, and what it asked others for is withdrawn: recipients see
+    that the owner withdrew it. ValidationError when the name typed is not the organisation's."""
+    from .sharing import share_end
+
+    if typed_name.strip() != organisation.name.strip():
+        raise ValidationError(
+            {"name": _("Type the organisation's name exactly as it is shown, to confirm.")}
+        )
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if locked.deletion_due_at is not None:
+            raise ValidationError(_("This organisation is already to be deleted."))
+        now = timezone.now()
+        locked.deletion_due_at = now + DELETION_GRACE
+        locked.deletion_requested_by = user
+        locked.save(update_fields=["deletion_due_at", "deletion_requested_by"])
+        given = Share.objects.filter(
+            project__organisation=locked, status__in=(Share.Status.ACTIVE, Share.Status.OFFERED)
+        )
+        for share in given.select_related("project__organisation", "submission__assessment"):
+            share_end(share=share, user=user, site=site, end_reason=Share.EndReason.OWNER_DELETED)
+        ShareRequest.objects.filter(requester=locked, status=ShareRequest.Status.WAITING).update(
+            status=ShareRequest.Status.WITHDRAWN, decided_by=user, decided_at=now
+        )
+        audit.record(
+            Kind.DELETION_SCHEDULED,
+            organisation=locked,
+            actor=user,
+            data={"due": locked.deletion_due_at.isoformat()},
+        )
+        notify(
+            "organisation_deletion",
+            _members(locked),
+            {"organisation": locked, "by": user, "due": locked.deletion_due_at},
+        )
+    organisation.deletion_due_at = locked.deletion_due_at
+    organisation.deletion_requested_by = user
+    return organisation
+
+
+@transaction.atomic
+def organisation_deletion_cancel(*, organisation: Organisation, user: User) -> None:
+    """Keep the organisation after all. What was shared stays ended: sharing again is a new
+    consent."""
+    if not Organisation.objects.filter(
+        pk=organisation.pk, deletion_due_at__gt=timezone.now()
+    ).update(deletion_due_at=None, deletion_requested_by=None):
+        raise ValidationError(
+            _("This organisation is not to be deleted, or no longer can be kept.")
+        )
+    organisation.deletion_due_at = organisation.deletion_requested_by = None
+    audit.record(Kind.DELETION_CANCELLED, organisation=organisation, actor=user)
+
+
+def organisation_purge_due(*, now=None) -> int:
+    """Delete every organisation whose grace period is over: every row, and then every stored
+    file; return how many organisations.
+
+    The rows go in one transaction (the audit trail's guard lifted for it alone); the stored
+    objects after it commits. A process stopped in between leaves objects that no row names,
+    which the evidence and archive sweeps delete."""
+    from .evidence import evidence_storage
+
+    now = now or timezone.now()
+    purged = 0
+    for pk in list(
+        Organisation.objects.filter(deletion_due_at__lte=now).values_list("pk", flat=True)
+    ):
+        with audit.erasure(f"organisation {pk} deleted at its owners' request"):
+            organisation = (
+                Organisation.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, deletion_due_at__lte=now)
+                .first()
+            )
+            if organisation is None:
+                continue  # cancelled, or being purged by another run
+            AuditEvent.objects.filter(organisation=organisation).delete()
+            organisation.delete()
+        # Every object the organisation stored is in its folder (its id), whether a row still
+        # named it or not: an object a failed deletion left behind goes too.
+        for storage in (evidence_storage(), exports_storage()):
+            _delete_folder(storage, str(pk))
+        logger.info("Organisation %s deleted at its owners' request.", pk)
+        purged += 1
+    return purged
+
+
+def _delete_folder(storage, folder: str) -> None:
+    try:
+        _folders, names = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        storage.delete(f"{folder}/{name}")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .. import audit, sharing
 from ..access import live_shares
@@ -47,10 +48,18 @@ def expiry_problem(expires_at: datetime) -> str:
     return ""
 
 
+DELETION_PENDING = _lazy(
+    "This organisation is to be deleted: nothing more can be shared until an owner cancels "
+    "the deletion."
+)
+
+
 def _clean_terms(
     *, detail: str, sections: list[str], role: str, expires_at: datetime, submission: Submission
 ) -> list[str]:
     """Refuse terms a share cannot have; the sections kept, in the checklist's order."""
+    if submission.project.organisation.deletion_due_at is not None:
+        raise ValidationError(DELETION_PENDING)
     errors = {}
     if detail not in sharing.LEVELS:
         errors["detail"] = _("Choose how much to share.")
@@ -175,6 +184,8 @@ def share_accept(*, share: Share, organisation: Organisation, user: User, site: 
         raise ValidationError({"organisation": _("Choose an organisation you own.")})
     if organisation.pk == share.project.organisation_id:
         raise ValidationError({"organisation": _("This is the organisation that shares it.")})
+    if organisation.deletion_due_at is not None:
+        raise ValidationError({"organisation": DELETION_PENDING})
     share.recipient = organisation
     share.status = Share.Status.ACTIVE
     share.decided_by, share.decided_at = user, timezone.now()
@@ -216,10 +227,11 @@ def share_decline(*, share: Share, user: User) -> Share:
 
 
 @transaction.atomic
-def share_end(*, share: Share, user: User, site: str) -> Share:
+def share_end(*, share: Share, user: User, site: str, end_reason: str = "") -> Share:
     """Revoke a live share, or withdraw an offer not yet answered. Effective on the recipient's
     next request: access.live_shares leaves it out from now on."""
     share = _locked(share)
+    share.end_reason = end_reason
     if share.status == Share.Status.ACTIVE:
         share.status, kind = Share.Status.REVOKED, Kind.SHARE_REVOKED
     elif share.status == Share.Status.OFFERED:
@@ -227,7 +239,7 @@ def share_end(*, share: Share, user: User, site: str) -> Share:
     else:
         raise ValidationError(_("This share has already ended."))
     share.ended_by, share.ended_at = user, timezone.now()
-    share.save(update_fields=["status", "ended_by", "ended_at"])
+    share.save(update_fields=["status", "ended_by", "ended_at", "end_reason"])
     audit.record(
         kind,
         organisation=share.project.organisation,
@@ -242,7 +254,7 @@ def share_end(*, share: Share, user: User, site: str) -> Share:
                 memberships__role=Membership.Role.OWNER,
             ).values_list("email", flat=True)
         )
-        notify("share_revoked", owners, {"share": share})
+        notify("share_revoked", owners, {"share": share, "deleted": bool(end_reason)})
     return share
 
 
